@@ -128,6 +128,16 @@ SesameCredentialJson *sesame_credential_json_parse (JsonNode   *node,
                                                     GError    **error);
 void                  sesame_credential_json_free  (SesameCredentialJson *credential);
 
+/* The same checks, starting from the decoded toJSON() form: the credential
+ * id the browser reports must be the one the ceremony is about. */
+SesameRegistration   *sesame_verify_registration_json   (const SesameVerifyOptions    *options,
+                                                         const SesameCredentialJson   *credential,
+                                                         GError                      **error);
+SesameAssertion      *sesame_verify_authentication_json (const SesameVerifyOptions    *options,
+                                                         const SesameStoredCredential *stored,
+                                                         const SesameCredentialJson   *credential,
+                                                         GError                      **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameRegistration, sesame_registration_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameAssertion, sesame_assertion_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameCredentialJson, sesame_credential_json_free)
