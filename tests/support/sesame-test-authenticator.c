@@ -254,3 +254,138 @@ sesame_test_packed_self (SesameTestAuthenticator *self,
   cbor_decref (&stmt);
   return object;
 }
+
+SesameTestCert *
+sesame_test_cert_new (const char     *subject,
+                      SesameTestCert *issuer,
+                      EVP_PKEY       *key,
+                      gboolean        is_ca,
+                      long            serial,
+                      gint64          not_before,
+                      gint64          not_after)
+{
+  SesameTestCert *self = g_new0 (SesameTestCert, 1);
+  X509_NAME *name = X509_NAME_new ();
+  g_auto(GStrv) parts = g_strsplit (subject + 1, "/", -1);
+  X509V3_CTX ctx;
+  X509_EXTENSION *ext;
+
+  self->key = key ? (EVP_PKEY_up_ref (key), key) : EVP_EC_gen ("P-256");
+  self->cert = X509_new ();
+  X509_set_version (self->cert, X509_VERSION_3);
+  ASN1_INTEGER_set (X509_get_serialNumber (self->cert), serial);
+  X509_time_adj_ex (X509_getm_notBefore (self->cert), 0, 0, (time_t *) &not_before);
+  X509_time_adj_ex (X509_getm_notAfter (self->cert), 0, 0, (time_t *) &not_after);
+  for (char **part = parts; *part; part++)
+    {
+      char *eq = strchr (*part, '=');
+      g_assert_nonnull (eq);
+      *eq = '\0';
+      g_assert_true (X509_NAME_add_entry_by_txt (name, *part, MBSTRING_UTF8,
+                                                 (const unsigned char *) eq + 1, -1, -1, 0));
+    }
+  X509_set_subject_name (self->cert, name);
+  X509_set_issuer_name (self->cert, issuer ? X509_get_subject_name (issuer->cert) : name);
+  X509_set_pubkey (self->cert, self->key);
+
+  X509V3_set_ctx (&ctx, issuer ? issuer->cert : self->cert, self->cert, NULL, NULL, 0);
+  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_basic_constraints,
+                             is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+  X509_add_ext (self->cert, ext, -1);
+  X509_EXTENSION_free (ext);
+  if (is_ca)
+    {
+      ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+      X509_add_ext (self->cert, ext, -1);
+      X509_EXTENSION_free (ext);
+    }
+  g_assert_cmpint (X509_sign (self->cert, issuer ? issuer->key : self->key, EVP_sha256 ()), >, 0);
+  X509_NAME_free (name);
+  return self;
+}
+
+void
+sesame_test_cert_free (SesameTestCert *self)
+{
+  if (!self)
+    return;
+  EVP_PKEY_free (self->key);
+  X509_free (self->cert);
+  g_free (self);
+}
+
+GBytes *
+sesame_test_cert_der (SesameTestCert *self)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509 (self->cert, &der);
+  GBytes *bytes;
+
+  g_assert_cmpint (len, >, 0);
+  bytes = g_bytes_new (der, len);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+GBytes *
+sesame_test_crl_der (SesameTestCert *ca,
+                     long            revoked_serial,
+                     gint64          this_update)
+{
+  X509_CRL *crl = X509_CRL_new ();
+  X509_REVOKED *revoked = X509_REVOKED_new ();
+  ASN1_INTEGER *serial = ASN1_INTEGER_new ();
+  ASN1_TIME *t = ASN1_TIME_new ();
+  unsigned char *der = NULL;
+  int len;
+  GBytes *bytes;
+
+  X509_CRL_set_version (crl, 1);
+  X509_CRL_set_issuer_name (crl, X509_get_subject_name (ca->cert));
+  X509_time_adj_ex (t, 0, 0, (time_t *) &this_update);
+  X509_CRL_set1_lastUpdate (crl, t);
+  X509_time_adj_ex (t, 30, 0, (time_t *) &this_update);
+  X509_CRL_set1_nextUpdate (crl, t);
+  ASN1_INTEGER_set (serial, revoked_serial);
+  X509_REVOKED_set_serialNumber (revoked, serial);
+  X509_time_adj_ex (t, 0, 0, (time_t *) &this_update);
+  X509_REVOKED_set_revocationDate (revoked, t);
+  X509_CRL_add0_revoked (crl, revoked);
+  X509_CRL_sort (crl);
+  g_assert_cmpint (X509_CRL_sign (crl, ca->key, EVP_sha256 ()), >, 0);
+  len = i2d_X509_CRL (crl, &der);
+  g_assert_cmpint (len, >, 0);
+  bytes = g_bytes_new (der, len);
+  OPENSSL_free (der);
+  ASN1_INTEGER_free (serial);
+  ASN1_TIME_free (t);
+  X509_CRL_free (crl);
+  return bytes;
+}
+
+GBytes *
+sesame_test_packed_x5c (SesameTestCert **certs,
+                        guint            n_certs,
+                        GBytes          *auth_data,
+                        GBytes          *client_data)
+{
+  SesameTestAuthenticator signer = { .alg = SESAME_COSE_ALG_ES256, .key = certs[0]->key };
+  g_autoptr(GBytes) sig = sesame_test_authenticator_sign (&signer, auth_data, client_data);
+  cbor_item_t *stmt = cbor_new_definite_map (3);
+  cbor_item_t *x5c = cbor_new_definite_array (n_certs);
+  GBytes *object;
+
+  for (guint i = 0; i < n_certs; i++)
+    {
+      g_autoptr(GBytes) der = sesame_test_cert_der (certs[i]);
+      g_assert_true (cbor_array_push (x5c, cbor_move (cbor_build_bytestring (
+        g_bytes_get_data (der, NULL), g_bytes_get_size (der)))));
+    }
+  map_add (stmt, cbor_build_string ("alg"), int_item (SESAME_COSE_ALG_ES256));
+  map_add (stmt, cbor_build_string ("sig"),
+           cbor_build_bytestring (g_bytes_get_data (sig, NULL), g_bytes_get_size (sig)));
+  map_add (stmt, cbor_build_string ("x5c"), x5c);
+  object = sesame_test_attestation_object ("packed", auth_data, stmt);
+  cbor_decref (&stmt);
+  return object;
+}

@@ -8,6 +8,7 @@
 #include <cbor.h>
 #include <glib.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 G_BEGIN_DECLS
 
@@ -49,5 +50,38 @@ GBytes *sesame_test_packed_self       (SesameTestAuthenticator *self,
                                        GBytes                  *client_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTestAuthenticator, sesame_test_authenticator_free)
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Throwaway certificates for attestation tests. */
+typedef struct
+{
+  EVP_PKEY *key;
+  X509     *cert;
+} SesameTestCert;
+
+SesameTestCert *sesame_test_cert_new   (const char     *subject,   /* "/C=US/O=…/CN=…" */
+                                        SesameTestCert *issuer,    /* NULL: self-signed */
+                                        EVP_PKEY       *key,       /* NULL: a new P-256 key */
+                                        gboolean        is_ca,
+                                        long            serial,
+                                        gint64          not_before,
+                                        gint64          not_after);
+void            sesame_test_cert_free  (SesameTestCert *cert);
+GBytes         *sesame_test_cert_der   (SesameTestCert *cert);
+/* A CRL issued by ca that revokes the given serial. */
+GBytes         *sesame_test_crl_der    (SesameTestCert *ca,
+                                        long            revoked_serial,
+                                        gint64          this_update);
+/* A packed attestation statement with x5c = certs (leaf first), signed
+ * with the leaf's key. */
+GBytes         *sesame_test_packed_x5c (SesameTestCert **certs,
+                                        guint            n_certs,
+                                        GBytes          *auth_data,
+                                        GBytes          *client_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTestCert, sesame_test_cert_free)
 
 G_END_DECLS
