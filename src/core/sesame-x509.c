@@ -100,8 +100,9 @@ sesame_x509_check_path (const SesameAttestationInput *in,
   SesameTrustAnchors *anchors = in->options->trust_anchors;
   g_autoptr(X509_STORE) store = NULL;
   g_autoptr(X509_STORE_CTX) ctx = NULL;
-  g_autoptr(SesameX509Stack) untrusted = NULL;
+  STACK_OF (X509) *untrusted;   /* borrows the chain's certificates */
   X509_VERIFY_PARAM *param;
+  gboolean verified;
   X509 *leaf;
   int err;
 
@@ -130,6 +131,7 @@ sesame_x509_check_path (const SesameAttestationInput *in,
   ctx = X509_STORE_CTX_new ();
   if (X509_STORE_CTX_init (ctx, store, leaf, untrusted) != 1)
     {
+      sk_X509_free (untrusted);
       out->detail = g_strdup ("the certificate path could not be checked");
       return TRUE;
     }
@@ -140,7 +142,9 @@ sesame_x509_check_path (const SesameAttestationInput *in,
   if (sesame_trust_anchors_has_crls (anchors))
     X509_VERIFY_PARAM_set_flags (param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 
-  if (X509_verify_cert (ctx) == 1)
+  verified = X509_verify_cert (ctx) == 1;
+  sk_X509_free (untrusted);
+  if (verified)
     {
       STACK_OF (X509) *verified = X509_STORE_CTX_get0_chain (ctx);
       g_autofree char *root = name_of (sk_X509_value (verified, sk_X509_num (verified) - 1));
