@@ -300,10 +300,15 @@ check_nonce (const SesameAttestationInput *in,
   g_checksum_get_digest (checksum, digest, &digest_len);
   expected = g_base64_encode (digest, digest_len);
   if (!g_str_equal (nonce, expected))
-    return fail (error, SESAME_WEBAUTHN_ERROR_ATTESTATION_NONCE_MISMATCH,
-                 "android-safetynet response nonce \"%s\" is not base64(SHA-256("
-                 "authenticatorData ‖ clientDataHash)) \"%s\" of this ceremony",
-                 nonce, expected);
+    {
+      /* The nonce is the sender's text: escaped and cut short for the message. */
+      g_autofree char *shown = g_strescape (nonce, NULL);
+
+      return fail (error, SESAME_WEBAUTHN_ERROR_ATTESTATION_NONCE_MISMATCH,
+                   "android-safetynet response nonce \"%.64s\" is not base64(SHA-256("
+                   "authenticatorData ‖ clientDataHash)) \"%s\" of this ceremony",
+                   shown, expected);
+    }
   return TRUE;
 }
 

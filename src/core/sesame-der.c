@@ -46,9 +46,13 @@ sesame_der_next (SesameDer     *der,
         {
           if (off >= left || ++n > 4)
             return FALSE;
+          if (n == 1 && p[off] == 0x80)
+            return FALSE;   /* a leading zero group is not the shortest form */
           tag = (tag << 7) | (p[off] & 0x7f);
         }
       while (p[off++] & 0x80);
+      if (tag < 0x1f)
+        return FALSE;       /* fits the short form */
       item->tag = tag;
     }
 
@@ -64,7 +68,7 @@ sesame_der_next (SesameDer     *der,
       len = 0;
       for (int k = 0; k < n; k++)
         len = (len << 8) | p[off++];
-      if (len < 0x80)
+      if (len < 0x80 || (n > 1 && len >> (8 * (n - 1)) == 0))
         return FALSE;   /* not the shortest form */
     }
   if (len > left - off)
