@@ -581,11 +581,12 @@ void
 sesame_cose_key_describe (const SesameCoseKey *key,
                           JsonBuilder         *builder)
 {
-  static const char *kty_names[] = { [1] = "OKP", [2] = "EC2", [3] = "RSA" };
+  static const char * const kty_names[] = { [1] = "OKP", [2] = "EC2", [3] = "RSA" };
+  const char *kty = (gsize) key->kty < G_N_ELEMENTS (kty_names) ? kty_names[key->kty] : NULL;
   g_autofree char *cose = sesame_base64url_encode_bytes (key->encoded);
 
   json_builder_set_member_name (builder, "kty");
-  json_builder_add_string_value (builder, kty_names[key->kty]);
+  json_builder_add_string_value (builder, kty ? kty : "unknown");
   json_builder_set_member_name (builder, "alg");
   json_builder_add_int_value (builder, key->alg);
   json_builder_set_member_name (builder, "algName");

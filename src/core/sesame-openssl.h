@@ -4,6 +4,7 @@
 /* g_autoptr support for the OpenSSL types the core uses. */
 
 #include <glib.h>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -19,6 +20,7 @@ sesame_x509_stack_free (STACK_OF (X509) *stack)
 
 typedef STACK_OF (X509) SesameX509Stack;
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free_all)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY_CTX, EVP_PKEY_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)

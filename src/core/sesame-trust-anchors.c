@@ -6,6 +6,7 @@
 #include "sesame-trust-anchors-private.h"
 #include "sesame-webauthn-error.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 typedef struct
@@ -105,6 +106,9 @@ sesame_trust_anchors_add_pem (SesameTrustAnchors *self,
       added++;
     }
   BIO_free (bio);
+  /* The read loop ends on an expected "no start line" error; leave no
+   * stale entry on the thread's OpenSSL error queue. */
+  ERR_clear_error ();
   if (added == 0)
     {
       g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_ATTESTATION_CERTIFICATE_INVALID,

@@ -146,12 +146,12 @@ sesame_x509_check_path (const SesameAttestationInput *in,
   sk_X509_free (untrusted);
   if (verified)
     {
-      STACK_OF (X509) *verified = X509_STORE_CTX_get0_chain (ctx);
-      g_autofree char *root = name_of (sk_X509_value (verified, sk_X509_num (verified) - 1));
+      STACK_OF (X509) *path = X509_STORE_CTX_get0_chain (ctx);
+      g_autofree char *root = name_of (sk_X509_value (path, sk_X509_num (path) - 1));
 
       out->anchored = TRUE;
       out->detail = g_strdup_printf ("path of %d certificates reaches the anchor %s",
-                                     sk_X509_num (verified), root);
+                                     sk_X509_num (path), root);
       return TRUE;
     }
 
