@@ -112,6 +112,8 @@ sesame_authenticator_data_parse (const guint8 *data,
         }
       if (!cbor_isa_map (ad->extensions))
         return bad (error, "authenticator extensions are not a CBOR map");
+      if (!sesame_cbor_map_check_keys (ad->extensions, "authenticator extensions", &ext_error))
+        return bad (error, ext_error->message);
       off += ext_len;
     }
 
@@ -208,12 +210,12 @@ sesame_authenticator_data_describe (const SesameAuthenticatorData *ad,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "value");
   json_builder_add_int_value (builder, ad->flags);
-  add_flag (builder, "userPresent", ad->flags & SESAME_AUTH_DATA_FLAG_UP);
-  add_flag (builder, "userVerified", ad->flags & SESAME_AUTH_DATA_FLAG_UV);
-  add_flag (builder, "backupEligible", ad->flags & SESAME_AUTH_DATA_FLAG_BE);
-  add_flag (builder, "backedUp", ad->flags & SESAME_AUTH_DATA_FLAG_BS);
-  add_flag (builder, "attestedCredentialData", ad->flags & SESAME_AUTH_DATA_FLAG_AT);
-  add_flag (builder, "extensionData", ad->flags & SESAME_AUTH_DATA_FLAG_ED);
+  add_flag (builder, "userPresent", (ad->flags & SESAME_AUTH_DATA_FLAG_UP) != 0);
+  add_flag (builder, "userVerified", (ad->flags & SESAME_AUTH_DATA_FLAG_UV) != 0);
+  add_flag (builder, "backupEligible", (ad->flags & SESAME_AUTH_DATA_FLAG_BE) != 0);
+  add_flag (builder, "backedUp", (ad->flags & SESAME_AUTH_DATA_FLAG_BS) != 0);
+  add_flag (builder, "attestedCredentialData", (ad->flags & SESAME_AUTH_DATA_FLAG_AT) != 0);
+  add_flag (builder, "extensionData", (ad->flags & SESAME_AUTH_DATA_FLAG_ED) != 0);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "signCount");
   json_builder_add_int_value (builder, ad->sign_count);

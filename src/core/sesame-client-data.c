@@ -3,6 +3,7 @@
 
 #include "sesame-client-data.h"
 #include "sesame-base64.h"
+#include "sesame-json.h"
 #include "sesame-webauthn-error.h"
 
 #include <openssl/sha.h>
@@ -72,6 +73,7 @@ sesame_client_data_parse (const guint8 *data,
   g_autoptr(SesameClientData) cd = g_new0 (SesameClientData, 1);
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *problem = NULL;
   JsonObject *object;
   JsonNode *node;
 
@@ -82,6 +84,9 @@ sesame_client_data_parse (const guint8 *data,
                 len, CLIENT_DATA_MAX_LEN), NULL;
   if (!g_utf8_validate ((const char *) data, (gssize) len, NULL))
     return bad (error, "clientDataJSON is not valid UTF-8"), NULL;
+
+  if (!sesame_json_check_syntax ((const char *) data, len, &problem))
+    return bad (error, "clientDataJSON is not JSON: %s", problem), NULL;
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, &local_error))

@@ -542,21 +542,24 @@ sesame_cose_key_verify (const SesameCoseKey *key,
                                        signature, signature_len, error);
 }
 
+/* Big-endian, padded to pad_to bytes: JWK and COSE want EC coordinates at
+ * full field length, and BN_num_bytes() drops leading zeros. */
 static void
 add_bn_param (JsonBuilder *builder,
               EVP_PKEY    *pkey,
               const char  *param,
-              const char  *member)
+              const char  *member,
+              int          pad_to)
 {
   BIGNUM *bn = NULL;
 
   if (EVP_PKEY_get_bn_param (pkey, param, &bn) == 1)
     {
-      int n = BN_num_bytes (bn);
+      int n = MAX (BN_num_bytes (bn), pad_to);
       g_autofree guint8 *buf = g_malloc (MAX (n, 1));
       g_autofree char *text = NULL;
 
-      BN_bn2bin (bn, buf);
+      BN_bn2binpad (bn, buf, n);
       text = sesame_base64url_encode (buf, n);
       json_builder_set_member_name (builder, member);
       json_builder_add_string_value (builder, text);
@@ -600,13 +603,14 @@ sesame_cose_key_describe (const SesameCoseKey *key,
     {
       json_builder_set_member_name (builder, "bits");
       json_builder_add_int_value (builder, EVP_PKEY_get_bits (key->pkey));
-      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_RSA_N, "n");
-      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_RSA_E, "e");
+      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_RSA_N, "n", 0);
+      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_RSA_E, "e", 0);
     }
   else if (key->kty == SESAME_COSE_KTY_EC2)
     {
-      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, "x");
-      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, "y");
+      int field = key->crv == CRV_P256 ? 32 : key->crv == CRV_P384 ? 48 : 66;
+      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, "x", field);
+      add_bn_param (builder, key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, "y", field);
     }
   else
     {

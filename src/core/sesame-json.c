@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sesame-json.h"
+
+#include <string.h>
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+  const char *problem;
+} Scanner;
+
+static gboolean scan_value (Scanner *s, int depth);
+
+static void
+skip_ws (Scanner *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean
+fail (Scanner    *s,
+      const char *problem)
+{
+  if (!s->problem)
+    s->problem = problem;
+  return FALSE;
+}
+
+static gboolean
+scan_literal (Scanner    *s,
+              const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (s->end - s->p) < n || memcmp (s->p, word, n) != 0)
+    return fail (s, "unexpected characters");
+  s->p += n;
+  return TRUE;
+}
+
+static gboolean
+scan_string (Scanner *s)
+{
+  s->p++;   /* opening quote */
+  while (s->p < s->end)
+    {
+      guchar c = (guchar) *s->p++;
+
+      if (c == '"')
+        return TRUE;
+      if (c < 0x20)
+        return fail (s, "a control character inside a string");
+      if (c != '\\')
+        continue;
+      if (s->p >= s->end)
+        break;
+      c = (guchar) *s->p++;
+      if (c == 'u')
+        {
+          if (s->end - s->p < 4 || !g_ascii_isxdigit (s->p[0]) || !g_ascii_isxdigit (s->p[1]) ||
+              !g_ascii_isxdigit (s->p[2]) || !g_ascii_isxdigit (s->p[3]))
+            return fail (s, "a bad \\u escape");
+          if (memcmp (s->p, "0000", 4) == 0)
+            return fail (s, "a \\u0000 escape");
+          s->p += 4;
+        }
+      else if (!strchr ("\"\\/bfnrt", c) || c == '\0')
+        return fail (s, "a bad escape");
+    }
+  return fail (s, "an unterminated string");
+}
+
+static gboolean
+scan_digits (Scanner *s)
+{
+  const char *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start;
+}
+
+static gboolean
+scan_number (Scanner *s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return fail (s, "a bad number");
+  if (s->p < s->end && *s->p == '.')
+    {
+      s->p++;
+      if (!scan_digits (s))
+        return fail (s, "a bad number");
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (!scan_digits (s))
+        return fail (s, "a bad number");
+    }
+  return TRUE;
+}
+
+static gboolean
+scan_container (Scanner *s,
+                int      depth,
+                char     close)
+{
+  gboolean first = TRUE;
+
+  if (depth >= SESAME_JSON_MAX_DEPTH)
+    return fail (s, "nesting that is too deep");
+  s->p++;
+  for (;;)
+    {
+      skip_ws (s);
+      if (s->p >= s->end)
+        return fail (s, "an unterminated object or array");
+      if (*s->p == close)
+        {
+          if (!first)
+            return fail (s, "a trailing comma");
+          s->p++;
+          return TRUE;
+        }
+      if (close == '}')
+        {
+          if (*s->p != '"')
+            return fail (s, "an object key that is not a double-quoted string");
+          if (!scan_string (s))
+            return FALSE;
+          skip_ws (s);
+          if (s->p >= s->end || *s->p != ':')
+            return fail (s, "a missing ':'");
+          s->p++;
+        }
+      if (!scan_value (s, depth + 1))
+        return FALSE;
+      skip_ws (s);
+      if (s->p < s->end && *s->p == ',')
+        {
+          s->p++;
+          first = FALSE;
+          skip_ws (s);
+          if (s->p < s->end && *s->p == close)
+            return fail (s, "a trailing comma");
+          continue;
+        }
+      if (s->p < s->end && *s->p == close)
+        {
+          s->p++;
+          return TRUE;
+        }
+      return fail (s, "a missing ',' or closing bracket");
+    }
+}
+
+static gboolean
+scan_value (Scanner *s,
+            int      depth)
+{
+  skip_ws (s);
+  if (s->p >= s->end)
+    return fail (s, "a missing value");
+  switch (*s->p)
+    {
+    case '{': return scan_container (s, depth, '}');
+    case '[': return scan_container (s, depth, ']');
+    case '"': return scan_string (s);
+    case 't': return scan_literal (s, "true");
+    case 'f': return scan_literal (s, "false");
+    case 'n': return scan_literal (s, "null");
+    default:
+      if (*s->p == '-' || g_ascii_isdigit (*s->p))
+        return scan_number (s);
+      return fail (s, "unexpected characters (comments and single quotes are not JSON)");
+    }
+}
+
+gboolean
+sesame_json_check_syntax (const char *text,
+                          gsize       len,
+                          char      **problem)
+{
+  Scanner s = { text, text + len, NULL };
+
+  if (scan_value (&s, 0))
+    {
+      skip_ws (&s);
+      if (s.p == s.end)
+        return TRUE;
+      fail (&s, "text after the JSON value");
+    }
+  if (problem)
+    *problem = g_strdup_printf ("%s at byte %" G_GSSIZE_FORMAT, s.problem, (gssize) (s.p - text));
+  return FALSE;
+}
