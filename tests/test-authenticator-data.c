@@ -655,6 +655,25 @@ test_describe (void)
   g_assert_false (json_object_has_member (minimal_object, "extensions"));
 }
 
+/* Found by fuzzing: describing an extension whose value is a float hit an
+ * assertion inside libcbor (a float is not a simple value). */
+static void
+test_describe_float_extension (void)
+{
+  /* {"x": 1.5 (half float), "y": true} */
+  static const guint8 ext[] = { 0xa2, 0x61, 'x', 0xf9, 0x3e, 0x00, 0x61, 'y', 0xf5 };
+  g_autoptr(GBytes) ext_bytes = g_bytes_new_static (ext, sizeof ext);
+  g_autoptr(GBytes) bytes = sesame_test_auth_data ("example.com",
+                                                   SESAME_AUTH_DATA_FLAG_UP | SESAME_AUTH_DATA_FLAG_ED,
+                                                   0, NULL, ext_bytes);
+  g_autoptr(SesameAuthenticatorData) ad = parse_ok (bytes);
+  g_autoptr(JsonObject) described = describe (ad);
+  JsonObject *extensions = json_object_get_object_member (described, "extensions");
+
+  g_assert_cmpfloat (json_object_get_double_member (extensions, "x"), ==, 1.5);
+  g_assert_true (json_object_get_boolean_member (extensions, "y"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -682,6 +701,8 @@ main (int    argc,
                    test_extensions_duplicate_key);
   g_test_add_func ("/sesame/authenticator-data/aaguid-to-string", test_aaguid_to_string);
   g_test_add_func ("/sesame/authenticator-data/describe", test_describe);
+  g_test_add_func ("/sesame/authenticator-data/describe-float-extension",
+                   test_describe_float_extension);
 
   return g_test_run ();
 }

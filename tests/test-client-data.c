@@ -268,6 +268,23 @@ test_escaped_nul (void)
                   "\"origin\":\"https://example.com\"}", "\\u0000");
 }
 
+/* Found by fuzzing: json-glib turns a lone UTF-16 surrogate escape into
+ * invalid UTF-8. A surrogate pair is a character and stays accepted. */
+static void
+test_lone_surrogate (void)
+{
+  g_autoptr(SesameClientData) pair = parse_ok (
+    "{\"type\":\"webauthn.get\",\"challenge\":\"" CHALLENGE_B64 "\","
+    "\"origin\":\"https://example.com\",\"x\":\"\\ud83d\\ude00\"}");
+
+  assert_refused ("{\"type\":\"webauthn.get\",\"challenge\":\"" CHALLENGE_B64 "\","
+                  "\"origin\":\"https://example.org\\udc00x\"}", "surrogate");
+  assert_refused ("{\"type\":\"webauthn.get\",\"challenge\":\"" CHALLENGE_B64 "\","
+                  "\"origin\":\"https://example.org\\ud800\"}", "surrogate");
+  assert_refused ("{\"type\":\"webauthn.get\",\"challenge\":\"" CHALLENGE_B64 "\","
+                  "\"origin\":\"https://example.org\\ud800\\u0041\"}", "surrogate");
+}
+
 static void
 test_escapes_decoded (void)
 {
@@ -452,6 +469,7 @@ main (int    argc,
   g_test_add_func ("/sesame/client-data/not-json", test_not_json);
   g_test_add_func ("/sesame/client-data/concatenated-json", test_concatenated_json);
   g_test_add_func ("/sesame/client-data/escaped-nul", test_escaped_nul);
+  g_test_add_func ("/sesame/client-data/lone-surrogate", test_lone_surrogate);
   g_test_add_func ("/sesame/client-data/bad-bytes", test_bad_bytes);
   g_test_add_func ("/sesame/client-data/size-limit", test_size_limit);
   g_test_add_func ("/sesame/client-data/token-binding", test_token_binding);

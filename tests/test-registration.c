@@ -128,6 +128,28 @@ test_none_with_statement (Fixture      *f,
   g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT);
 }
 
+/* Found by fuzzing: a duplicate attStmt key crashed when the caller passed
+ * no GError. */
+static void
+test_duplicate_statement_key (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autoptr(GBytes) cd = sesame_test_client_data ("webauthn.create", f->challenge, ORIGIN, NULL);
+  g_autoptr(GBytes) ad = sesame_test_auth_data (RP_ID, FLAGS_OK, 0, f->authenticator, NULL);
+  g_autoptr(cbor_item_t) stmt = cbor_new_definite_map (2);
+  g_autoptr(GBytes) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 2; i++)
+    cbor_map_add (stmt, (struct cbor_pair) { cbor_move (cbor_build_string ("alg")),
+                                             cbor_move (cbor_build_negint8 (6)) });
+  object = sesame_test_attestation_object ("packed", ad, stmt);
+  g_assert_null (sesame_verify_registration (&f->options, cd, object, NULL));
+  g_assert_null (sesame_verify_registration (&f->options, cd, object, &error));
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT);
+  g_assert_nonnull (strstr (error->message, "duplicate"));
+}
+
 static void
 test_type (Fixture      *f,
            gconstpointer data)
@@ -670,6 +692,7 @@ main (int    argc,
     }
   add ("/sesame/registration/none", test_none, 0);
   add ("/sesame/registration/none-with-statement", test_none_with_statement, 0);
+  add ("/sesame/registration/duplicate-statement-key", test_duplicate_statement_key, 0);
   add ("/sesame/registration/client-data/type", test_type, 0);
   add ("/sesame/registration/client-data/challenge", test_challenge, 0);
   add ("/sesame/registration/client-data/replayed-challenge", test_replayed_challenge, 0);

@@ -718,6 +718,20 @@ test_has_scope (void)
   g_assert_false (sesame_token_claims_has_scope (&claims, "read:authenticators"));
 }
 
+/* Found by fuzzing: json-glib parses the first of two JSON texts and leaks
+ * the rest. A correctly signed token with a second text is malformed. */
+static void
+test_trailing_json (void)
+{
+  g_autofree char *header = hand_token ("{\"alg\":\"HS256\"}{\"x\":1}",
+                                        "{\"sub\":\"alice\"}");
+  g_autofree char *comment = hand_token ("{\"alg\":\"HS256\"/* c */}",
+                                         "{\"sub\":\"alice\"}");
+
+  assert_refused (header, SESAME_TOKEN_ERROR_MALFORMED, "text after the JSON value");
+  assert_refused (comment, SESAME_TOKEN_ERROR_MALFORMED, "not JSON");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -747,6 +761,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sesame/token/bad-key", test_bad_key);
   g_test_add_func ("/sesame/token/issue-refuses-bad-claims", test_issue_refuses_bad_claims);
   g_test_add_func ("/sesame/token/has-scope", test_has_scope);
+  g_test_add_func ("/sesame/token/trailing-json", test_trailing_json);
 
   return g_test_run ();
 }

@@ -169,8 +169,11 @@ describe_cbor (JsonBuilder       *builder,
                                                     cbor_bytestring_length (item));
       json_builder_add_string_value (builder, s);
     }
-  else if (cbor_isa_float_ctrl (item) && cbor_is_bool (item))
+  else if (cbor_isa_float_ctrl (item) && cbor_float_get_width (item) == CBOR_FLOAT_0 &&
+           cbor_is_bool (item))
     json_builder_add_boolean_value (builder, cbor_get_bool (item));
+  else if (cbor_isa_float_ctrl (item) && cbor_float_get_width (item) != CBOR_FLOAT_0)
+    json_builder_add_double_value (builder, cbor_float_get_float (item));
   else if (cbor_isa_array (item))
     {
       json_builder_begin_array (builder);

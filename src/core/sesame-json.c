@@ -45,11 +45,16 @@ scan_literal (Scanner    *s,
 static gboolean
 scan_string (Scanner *s)
 {
+  gboolean high_surrogate = FALSE;   /* the previous escape opened a pair */
+  guint unit;
+
   s->p++;   /* opening quote */
   while (s->p < s->end)
     {
       guchar c = (guchar) *s->p++;
 
+      if (high_surrogate && (c != '\\' || s->p >= s->end || *s->p != 'u'))
+        return fail (s, "a lone surrogate \\u escape");
       if (c == '"')
         return TRUE;
       if (c < 0x20)
@@ -64,9 +69,21 @@ scan_string (Scanner *s)
           if (s->end - s->p < 4 || !g_ascii_isxdigit (s->p[0]) || !g_ascii_isxdigit (s->p[1]) ||
               !g_ascii_isxdigit (s->p[2]) || !g_ascii_isxdigit (s->p[3]))
             return fail (s, "a bad \\u escape");
-          if (memcmp (s->p, "0000", 4) == 0)
-            return fail (s, "a \\u0000 escape");
+          unit = (guint) g_ascii_xdigit_value (s->p[0]) << 12 |
+                 (guint) g_ascii_xdigit_value (s->p[1]) << 8 |
+                 (guint) g_ascii_xdigit_value (s->p[2]) << 4 |
+                 (guint) g_ascii_xdigit_value (s->p[3]);
           s->p += 4;
+          if (unit == 0)
+            return fail (s, "a \\u0000 escape");
+          /* UTF-16 surrogates come in pairs; a lone one is no character
+           * and json-glib would turn it into invalid UTF-8. */
+          if (unit >= 0xdc00 && unit <= 0xdfff && !high_surrogate)
+            return fail (s, "a lone surrogate \\u escape");
+          if (high_surrogate && !(unit >= 0xdc00 && unit <= 0xdfff))
+            return fail (s, "a lone surrogate \\u escape");
+          high_surrogate = unit >= 0xd800 && unit <= 0xdbff;
+          continue;
         }
       else if (!strchr ("\"\\/bfnrt", c) || c == '\0')
         return fail (s, "a bad escape");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "sesame-token.h"
+#include "sesame-json.h"
 #include "sesame-base64.h"
 
 #include <errno.h>
@@ -380,12 +381,16 @@ parse_json_object (GBytes     *bytes,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *problem = NULL;
 
   /* With a length, g_utf8_validate() also refuses NUL bytes, which
    * json-glib would otherwise cut strings at. */
   if (len == 0 || !g_utf8_validate (data, (gssize) len, NULL))
     return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
                  "the token's %s is not UTF-8 text", what);
+  if (!sesame_json_check_syntax (data, len, &problem))
+    return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
+                 "the token's %s is not JSON: %s", what, problem);
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
     return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
                  "the token's %s is not JSON: %s", what, local_error->message);

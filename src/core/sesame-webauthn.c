@@ -273,6 +273,7 @@ sesame_verify_registration (const SesameVerifyOptions *options,
   g_autoptr(SesameAuthenticatorData) ad = NULL;
   g_autoptr(cbor_item_t) object = NULL;
   g_autoptr(SesameRegistration) registration = NULL;
+  g_autoptr(GError) local_error = NULL;
   SesameAttestationOutput out = { 0 };
   SesameAttestationInput in = { 0 };
   SesameAttestationVerifyFunc verify;
@@ -331,10 +332,10 @@ sesame_verify_registration (const SesameVerifyOptions *options,
   verify = lookup_format (options, fmt, error);
   if (!verify)
     return NULL;
-  if (!sesame_cbor_map_check_keys (stmt_item, "attestation statement", error))
+  if (!sesame_cbor_map_check_keys (stmt_item, "attestation statement", &local_error))
     {
-      g_prefix_error (error, "%s: ", fmt);
-      (*error)->code = SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT;
+      g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT,
+                   "%s: %s", fmt, local_error->message);
       return NULL;
     }
 
