@@ -201,7 +201,7 @@ tpm_reader_finish (TpmReader *r,
   if (r->pos != r->len)
     {
       g_set_error (error, SESAME_WEBAUTHN_ERROR, r->code,
-                   "tpm attestation: attStmt.%s has %" G_GSIZE_FORMAT " bytes after its end",
+                   "tpm attestation: attStmt.%s has %" G_GSIZE_FORMAT " byte(s) after its end",
                    r->what, r->len - r->pos);
       return FALSE;
     }
@@ -511,8 +511,9 @@ check_extra_data (const SesameAttestationInput *in,
   if (info->extra_data_len != md_len || memcmp (info->extra_data, md, md_len) != 0)
     {
       g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_TPM_INFO_INVALID,
-                   "tpm attestation: attStmt.certInfo.extraData (%" G_GSIZE_FORMAT " bytes) is not "
-                   "the %s digest of authenticatorData ‖ clientDataHash that %s calls for",
+                   "tpm attestation: attStmt.certInfo.extraData (%" G_GSIZE_FORMAT " bytes) is "
+                   "not the %s digest of authenticatorData followed by clientDataHash, which %s "
+                   "calls for",
                    info->extra_data_len, digest, sesame_cose_algorithm_to_string (alg));
       return FALSE;
     }
@@ -547,8 +548,8 @@ check_attested_name (const TpmCertifyInfo *info,
     {
       g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_TPM_INFO_INVALID,
                    "tpm attestation: attStmt.certInfo.attested.name is not the Name of "
-                   "attStmt.pubArea (nameAlg 0x%04x ‖ %s of pubArea): the TPM certified "
-                   "another key", pub->name_alg, digest);
+                   "attStmt.pubArea (nameAlg 0x%04x, then the %s digest of pubArea): the TPM "
+                   "certified another key", pub->name_alg, digest);
       return FALSE;
     }
   return TRUE;
@@ -666,8 +667,8 @@ check_extended_key_usage (X509    *aik,
   usage = X509_get_ext_d2i (aik, NID_ext_key_usage, &critical, NULL);
   if (!usage)
     return aik_invalid (error, critical == -1 ?
-                        "has no Extended Key Usage extension (it must contain tcg-kp-AIKCertificate, "
-                        OID_TCG_KP_AIK_CERTIFICATE ")" :
+                        "has no Extended Key Usage extension (it must contain "
+                        "tcg-kp-AIKCertificate, " OID_TCG_KP_AIK_CERTIFICATE ")" :
                         "has a malformed or repeated Extended Key Usage extension");
   for (int i = 0; !found && i < sk_ASN1_OBJECT_num (usage); i++)
     found = object_is (sk_ASN1_OBJECT_value (usage, i), OID_TCG_KP_AIK_CERTIFICATE);
@@ -758,8 +759,11 @@ sesame_attestation_verify_tpm (const SesameAttestationInput *in,
     return bad_statement (error, "attStmt.ver is missing or not a text string");
   if (strcmp (ver, "2.0") != 0)
     {
+      /* The text comes from the authenticator; a GError message must be UTF-8. */
+      g_autofree char *shown = g_utf8_make_valid (ver, -1);
+
       g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT,
-                   "tpm attestation: attStmt.ver is \"%s\"; only TPM \"2.0\" is defined", ver);
+                   "tpm attestation: attStmt.ver is \"%s\"; only TPM \"2.0\" is defined", shown);
       return FALSE;
     }
 
@@ -831,7 +835,8 @@ sesame_attestation_verify_tpm (const SesameAttestationInput *in,
                                      cbor_bytestring_handle (sig),
                                      cbor_bytestring_length (sig), &local_error))
     {
-      g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_ATTESTATION_SIGNATURE_INVALID,
+      g_set_error (error, SESAME_WEBAUTHN_ERROR,
+                   SESAME_WEBAUTHN_ERROR_ATTESTATION_SIGNATURE_INVALID,
                    "tpm attestation: attStmt.sig over certInfo does not verify with the AIK "
                    "certificate: %s", local_error->message);
       return FALSE;
