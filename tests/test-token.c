@@ -732,6 +732,14 @@ test_trailing_json (void)
   assert_refused (comment, SESAME_TOKEN_ERROR_MALFORMED, "not JSON");
 }
 
+/* Found by fuzzing: an empty signature segment made the decoder look at
+ * the byte before it. */
+static void
+test_empty_signature (void)
+{
+  assert_refused ("eyJhbGciOiJIUzI1NiJ9.e30.", SESAME_TOKEN_ERROR_BAD_SIGNATURE, "signature");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -762,6 +770,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sesame/token/issue-refuses-bad-claims", test_issue_refuses_bad_claims);
   g_test_add_func ("/sesame/token/has-scope", test_has_scope);
   g_test_add_func ("/sesame/token/trailing-json", test_trailing_json);
+  g_test_add_func ("/sesame/token/empty-signature", test_empty_signature);
 
   return g_test_run ();
 }

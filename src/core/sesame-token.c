@@ -361,7 +361,7 @@ decode_segment (const char *segment,
   /* The last character of a 2- or 3-character group carries 4 or 2 bits
    * that encode nothing; a canonical encoder leaves them zero. */
   unused_bits_mask = len % 4 == 2 ? 0x0f : len % 4 == 3 ? 0x03 : 0;
-  if (base64url_value (segment[len - 1]) & unused_bits_mask)
+  if (unused_bits_mask != 0 && (base64url_value (segment[len - 1]) & unused_bits_mask))
     {
       g_bytes_unref (bytes);
       return fail (error, SESAME_TOKEN_ERROR_MALFORMED,

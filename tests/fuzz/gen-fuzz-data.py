@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Seed corpora and fixed data for the fuzz targets, taken from the
+conformance vectors at build time. Standard library only.
+
+  gen-fuzz-data.py seeds KIND OUTDIR VECTORS.json...
+      KIND: attestation-object, authenticator-data, cose-key, client-data
+  gen-fuzz-data.py header OUT.h VECTORS.json...
+      RP IDs, origins and attestation roots of the vectors, as C arrays,
+      so that the registration fuzzer accepts what the vectors are about
+      and gets past the RP ID check into the attestation formats.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import sys
+import urllib.parse
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
+
+
+def b64(text):
+    return base64.b64decode(text + '=' * (-len(text) % 4))
+
+
+def cbor_item_len(buf, off=0, depth=0):
+    """Length of the CBOR item at buf[off:], or None if it is malformed."""
+    if off >= len(buf) or depth > 32:
+        return None
+    major, info = buf[off] >> 5, buf[off] & 0x1f
+    head = 1
+    if info < 24:
+        arg = info
+    elif info <= 27:
+        n = 1 << (info - 24)
+        if off + 1 + n > len(buf):
+            return None
+        arg = int.from_bytes(buf[off + 1:off + 1 + n], 'big')
+        head += n
+    elif info == 31 and major in (2, 3, 4, 5):
+        pos = off + 1
+        count = 0
+        while pos < len(buf) and buf[pos] != 0xff:
+            n = cbor_item_len(buf, pos, depth + 1)
+            if n is None:
+                return None
+            pos += n
+            count += 1
+        if pos >= len(buf) or (major == 5 and count % 2):
+            return None
+        return pos + 1 - off
+    else:
+        return None
+    if major in (0, 1, 7):
+        return head
+    if major in (2, 3):
+        return head + arg if off + head + arg <= len(buf) else None
+    if major == 6:
+        n = cbor_item_len(buf, off + head, depth + 1)
+        return None if n is None else head + n
+    pos = off + head
+    for _ in range(arg * 2 if major == 5 else arg):
+        n = cbor_item_len(buf, pos, depth + 1)
+        if n is None:
+            return None
+        pos += n
+    return pos - off
+
+
+def cbor_decode(buf, off=0):
+    """A small decoder, enough for attestation objects: (value, next offset)."""
+    major, info = buf[off] >> 5, buf[off] & 0x1f
+    off += 1
+    if info < 24:
+        arg = info
+    elif info <= 27:
+        n = 1 << (info - 24)
+        arg = int.from_bytes(buf[off:off + n], 'big')
+        off += n
+    else:
+        raise ValueError('indefinite or reserved length')
+    if major == 0:
+        return arg, off
+    if major == 1:
+        return -1 - arg, off
+    if major == 2:
+        return bytes(buf[off:off + arg]), off + arg
+    if major == 3:
+        return bytes(buf[off:off + arg]).decode('utf-8', 'replace'), off + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            value, off = cbor_decode(buf, off)
+            items.append(value)
+        return items, off
+    if major == 5:
+        items = {}
+        for _ in range(arg):
+            key, off = cbor_decode(buf, off)
+            value, off = cbor_decode(buf, off)
+            items[key if isinstance(key, (int, str)) else repr(key)] = value
+        return items, off
+    if major == 6:
+        return cbor_decode(buf, off)
+    return arg, off
+
+
+def auth_data_of(attestation_object):
+    try:
+        value, _ = cbor_decode(attestation_object)
+        auth_data = value.get('authData') if isinstance(value, dict) else None
+        return auth_data if isinstance(auth_data, bytes) else None
+    except (ValueError, IndexError, AttributeError):
+        return None
+
+
+def cose_key_of(auth_data):
+    """The credential public key in authenticator data with the AT flag."""
+    if len(auth_data) < 55 or not auth_data[32] & 0x40:
+        return None
+    id_len = int.from_bytes(auth_data[53:55], 'big')
+    start = 55 + id_len
+    n = cbor_item_len(auth_data, start)
+    return auth_data[start:start + n] if n else None
+
+
+def load_cases(paths):
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            for case in json.load(f)['cases']:
+                yield case
+
+
+def strings_of(value):
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def seeds(kind, paths):
+    out = []
+    for case in load_cases(paths):
+        response = case['credential']['response']
+        client_data = b64url(response['clientDataJSON'])
+        object_ = b64url(response['attestationObject']) if 'attestationObject' in response else None
+        auth_datas = []
+        if object_ is not None:
+            auth_datas.append(auth_data_of(object_))
+        if 'authenticatorData' in response:
+            auth_datas.append(b64url(response['authenticatorData']))
+        auth_datas = [a for a in auth_datas if a]
+
+        if kind == 'attestation-object' and object_ is not None:
+            out.append(object_)
+            # The fuzzer's second form: the vector's own clientDataJSON,
+            # a NUL, then the object, so that signatures can verify.
+            out.append(client_data + b'\0' + object_)
+        elif kind == 'authenticator-data':
+            out.extend(auth_datas)
+        elif kind == 'cose-key':
+            out.extend(k for k in map(cose_key_of, auth_datas) if k)
+            stored = case.get('storedCredential', {}).get('publicKey')
+            for text in (stored, case.get('expectedCredentialPublicKey')):
+                if text:
+                    out.append(b64url(text))
+        elif kind == 'client-data':
+            out.append(client_data)
+    return out
+
+
+def write_seeds(kind, outdir, paths):
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    blobs = seeds(kind, paths)
+    if not blobs:
+        sys.exit(f'no {kind} seeds in {paths}')
+    for blob in blobs:
+        name = hashlib.sha1(blob).hexdigest()
+        with open(os.path.join(outdir, name), 'wb') as f:
+            f.write(blob)
+
+
+def c_string(data):
+    return '"' + ''.join(f'\\x{b:02x}' for b in data) + '"'
+
+
+def c_text(text):
+    return '"' + text.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def write_header(out, paths):
+    rp_ids, origins, roots = set(), set(), {}
+    for case in load_cases(paths):
+        origins.update(strings_of(case.get('expectedOrigin')))
+        rp_ids.update(strings_of(case.get('expectedRPID')))
+        for origin in strings_of(case.get('expectedOrigin')):
+            host = urllib.parse.urlsplit(origin).hostname
+            if host:
+                rp_ids.add(host)
+        for text in case.get('attestationRootCertificates', []):
+            der = b64(text)
+            roots[hashlib.sha1(der).hexdigest()] = der
+        for pems in case.get('referenceRootCertificatesPEM', {}).values():
+            for pem in pems:
+                body = ''.join(line for line in pem.strip().splitlines()
+                               if line and not line.startswith('-----'))
+                der = b64(body)
+                roots[hashlib.sha1(der).hexdigest()] = der
+
+    lines = [
+        '/* Generated by gen-fuzz-data.py from the conformance vectors: do not edit. */',
+        '#pragma once',
+        '',
+        '#include <stddef.h>',
+        '',
+        'static const char * const fuzz_rp_ids[] = {',
+        *[f'  {c_text(r)},' for r in sorted(rp_ids)],
+        '  NULL',
+        '};',
+        '',
+        'static const char * const fuzz_origins[] = {',
+        *[f'  {c_text(o)},' for o in sorted(origins)],
+        '  NULL',
+        '};',
+        '',
+        'static const struct { const unsigned char *der; size_t len; } fuzz_roots[] = {',
+        *[f'  {{ (const unsigned char *) {c_string(der)}, {len(der)} }},'
+          for _, der in sorted(roots.items())],
+        '};',
+        '',
+    ]
+    with open(out, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines))
+
+
+def main(argv):
+    if len(argv) >= 4 and argv[1] == 'seeds':
+        write_seeds(argv[2], argv[3], argv[4:])
+    elif len(argv) >= 3 and argv[1] == 'header':
+        write_header(argv[2], argv[3:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == '__main__':
+    main(sys.argv)
