@@ -169,7 +169,7 @@ test_round_trip (void)
   g_assert_cmpint (verified->issued_at, ==, claims.issued_at);
   g_assert_cmpint (verified->expires_at, ==, claims.expires_at);
 
-  /* The layout of WIRE-PROTOCOL.md §7, and nothing else. */
+  /* The layout of WIRE-PROTOCOL.md §7, plus a unique token id (jti). */
   header_text = segment_json (token, 0);
   header = json_from_string (header_text, NULL);
   object = json_node_get_object (header);
@@ -180,7 +180,8 @@ test_round_trip (void)
   payload_text = segment_json (token, 1);
   payload = json_from_string (payload_text, NULL);
   object = json_node_get_object (payload);
-  g_assert_cmpuint (json_object_get_size (object), ==, 6);
+  g_assert_cmpuint (json_object_get_size (object), ==, 7);
+  g_assert_cmpuint (strlen (json_object_get_string_member (object, "jti")), ==, 22);
   g_assert_cmpstr (json_object_get_string_member (object, "sub"), ==, "alice");
   g_assert_cmpint (json_object_get_int_member (object, "iat"), ==, NOW);
   g_assert_cmpint (json_object_get_int_member (object, "exp"), ==, NOW + 600);
@@ -740,6 +741,26 @@ test_empty_signature (void)
   assert_refused ("eyJhbGciOiJIUzI1NiJ9.e30.", SESAME_TOKEN_ERROR_BAD_SIGNATURE, "signature");
 }
 
+/* Two tokens for the same claims in the same second are still different
+ * tokens, and both verify. */
+static void
+test_unique (void)
+{
+  SesameTokenClaims claims = sample_claims ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = sesame_token_issue (KEY, KEY_LEN, &claims, &error);
+  g_autofree char *second = sesame_token_issue (KEY, KEY_LEN, &claims, &error);
+  g_autoptr(SesameTokenClaims) a = NULL;
+  g_autoptr(SesameTokenClaims) b = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, !=, second);
+  a = sesame_token_verify (KEY, KEY_LEN, first, NOW, &error);
+  g_assert_no_error (error);
+  b = sesame_token_verify (KEY, KEY_LEN, second, NOW, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -771,6 +792,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sesame/token/has-scope", test_has_scope);
   g_test_add_func ("/sesame/token/trailing-json", test_trailing_json);
   g_test_add_func ("/sesame/token/empty-signature", test_empty_signature);
+  g_test_add_func ("/sesame/token/unique", test_unique);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -283,6 +284,18 @@ sesame_token_issue (const guint8            *key,
     ret = jwt_add_grant (jwt, "iss", claims->issuer);
   if (ret == 0)
     ret = jwt_add_grant (jwt, "scope", claims->scope);
+  if (ret == 0)
+    {
+      /* Two tokens for the same action in the same second must still
+       * differ: a token names one issuance, not a set of claims. */
+      guint8 nonce[16];
+      g_autofree char *jti = NULL;
+
+      if (RAND_bytes (nonce, sizeof nonce) != 1)
+        return fail (error, SESAME_TOKEN_ERROR_FAILED, "no randomness for the token id");
+      jti = sesame_base64url_encode (nonce, sizeof nonce);
+      ret = jwt_add_grant (jwt, "jti", jti);
+    }
   if (ret == 0)
     ret = jwt_add_grants_json (jwt, other);
   if (ret != 0)

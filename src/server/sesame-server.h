@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <libsoup/soup.h>
+
+#include "sesame-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * SesameServer: the local tenant. It serves the Authsignal-compatible
+ * Client API and Server API under /v1 (see WIRE-PROTOCOL.md), the sample
+ * app's web resources under /, and forwards the store's "event-added".
+ *
+ * Threads: requests are handled synchronously on the main context that was
+ * thread-default when the server started listening. A ceremony costs well
+ * under a millisecond (one signature check, a few SQLite statements in WAL
+ * mode), so this does not block a UI; each request's time is logged at
+ * debug level.
+ */
+
+#define SESAME_SERVER_DEFAULT_PORT 7878
+/* Request bodies above this are refused with 413 before they are parsed. */
+#define SESAME_SERVER_MAX_BODY     (64 * 1024)
+
+#define SESAME_TYPE_SERVER (sesame_server_get_type ())
+G_DECLARE_FINAL_TYPE (SesameServer, sesame_server, SESAME, SERVER, GObject)
+
+/* What sesame_server_setup_local_tenant() should make of the tenant. */
+typedef struct
+{
+  const char         *tenant_id;          /* NULL: the oldest tenant, or a new one with a UUID */
+  const char         *rp_id;              /* NULL: keep; a new tenant gets "localhost" */
+  const char * const *origins;            /* NULL: keep the stored extra origins */
+  const char         *secret_key;         /* NULL: generate a new one */
+  gint64              challenge_lifetime; /* seconds; 0: keep */
+  const char         *user_verification;  /* "required", "preferred", "discouraged"; NULL: keep */
+} SesameLocalTenantOptions;
+
+SesameServer *sesame_server_new                (SesameStore  *store,
+                                                GError      **error);
+SesameStore  *sesame_server_get_store          (SesameServer *self);
+SoupServer   *sesame_server_get_soup_server    (SesameServer *self);
+
+/* Listens on @address (an IP address; NULL: 127.0.0.1) and @port (0: any
+ * free port). On the IPv4 loopback it also listens on [::1] with the same
+ * port when it can, since "localhost" may resolve to either. */
+gboolean      sesame_server_listen             (SesameServer *self,
+                                                const char   *address,
+                                                guint         port,
+                                                GError      **error);
+void          sesame_server_disconnect         (SesameServer *self);
+guint         sesame_server_get_port           (SesameServer *self);
+const char   *sesame_server_get_base_url       (SesameServer *self); /* http://localhost:PORT/v1 */
+const char   *sesame_server_get_app_url        (SesameServer *self); /* http://localhost:PORT/ */
+const char   *sesame_server_get_app_origin     (SesameServer *self); /* http://localhost:PORT */
+
+/* Creates or updates the tenant that the sample app uses: "Local
+ * development", RP ID localhost, its expected origins being the sample
+ * app's own origin plus @options->origins (or, without them, the origins
+ * stored before). Call it after listening, since the sample app's origin has
+ * the port in it. Sets the tenant's secret key (the store keeps only its
+ * hash) and returns it in @secret_key. Fails with a SESAME_TENANT_ERROR whose
+ * message can be shown as is when the RP ID or an origin is not valid. */
+gboolean      sesame_server_setup_local_tenant (SesameServer                   *self,
+                                                const SesameLocalTenantOptions *options,
+                                                char                          **secret_key,
+                                                GError                        **error);
+const char   *sesame_server_get_tenant_id      (SesameServer *self);
+
+/* Registers the sample app's backend routes (when it is built in), which
+ * talk to this tenant through the Server API with @secret_key. Returns
+ * FALSE when this build has no sample app. */
+gboolean      sesame_server_start_sample_app   (SesameServer *self,
+                                                const char   *secret_key);
+
+/* A new random secret key: "sk_" and 32 bytes from the system's CSPRNG,
+ * base64url. */
+char         *sesame_server_generate_secret_key (GError **error);
+
+/*
+ * SesameServer::event-added (SesameServer *server, SesameEvent *event)
+ *
+ * Re-emitted from the store's "event-added", on the same thread and with
+ * the same ownership: the event belongs to the emission.
+ */
+
+G_END_DECLS

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* sesame-server: the local tenant without the window. It serves the
+ * Authsignal-compatible Client and Server APIs and the sample app on
+ * loopback, prints where they are (tests read these lines), and runs until
+ * SIGINT or SIGTERM. */
+
+#include "config.h"
+
+#include "sesame-server.h"
+#include "sesame-store.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+enum
+{
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,   /* a bad setting, a busy port, an unusable data directory */
+  EXIT_USAGE = 2,    /* the command line itself is wrong */
+};
+
+#define DATABASE_NAME "sesame.db"
+
+static int opt_port = SESAME_SERVER_DEFAULT_PORT;
+static char *opt_bind;
+static char *opt_data_dir;
+static char *opt_rp_id;
+static char **opt_origins;
+static char *opt_tenant_id;
+static char *opt_secret_key;
+static gint64 opt_challenge_lifetime = -1;   /* -1: not given */
+static char *opt_user_verification;
+
+static const GOptionEntry entries[] = {
+  { "port", 0, 0, G_OPTION_ARG_INT, &opt_port,
+    "Port to listen on (default 7878; 0: any free port)", "N" },
+  { "bind", 0, 0, G_OPTION_ARG_STRING, &opt_bind,
+    "IP address to listen on (default 127.0.0.1)", "ADDR" },
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
+    "Where the tenant's data lives (default $XDG_DATA_HOME/sesame)", "DIR" },
+  { "rp-id", 0, 0, G_OPTION_ARG_STRING, &opt_rp_id,
+    "Relying Party ID of the tenant (default localhost)", "ID" },
+  { "origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_origins,
+    "An expected origin besides the sample app's own (repeatable)", "URL" },
+  { "tenant-id", 0, 0, G_OPTION_ARG_STRING, &opt_tenant_id,
+    "Use this tenant ID instead of a random one", "ID" },
+  { "secret-key", 0, 0, G_OPTION_ARG_STRING, &opt_secret_key,
+    "Set this secret key instead of rotating it on every start", "KEY" },
+  { "challenge-lifetime", 0, 0, G_OPTION_ARG_INT64, &opt_challenge_lifetime,
+    "Seconds a WebAuthn challenge stays valid (default 300)", "SECONDS" },
+  { "user-verification", 0, 0, G_OPTION_ARG_STRING, &opt_user_verification,
+    "The tenant's user verification policy: required, preferred or discouraged "
+    "(default preferred; kept between starts)", "POLICY" },
+  { NULL }
+};
+
+static gboolean stopping;
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  stopping = TRUE;
+  g_main_loop_quit (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_printerr ("sesame-server: %s\nTry “sesame-server --help”.\n", message);
+  return EXIT_USAGE;
+}
+
+static int
+run (GMainLoop *loop,
+     int        argc,
+     char     **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SesameStore) store = NULL;
+  g_autoptr(SesameServer) server = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *secret_key = NULL;
+  SesameLocalTenantOptions options = { 0 };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                "Run Sesame's local tenant: the Authsignal-compatible Client and "
+                                "Server APIs\nunder /v1 and the sample app, on loopback.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+  if (argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf ("unexpected argument “%s”", argv[1]);
+      return usage_error (context, message);
+    }
+  if (opt_port < 0 || opt_port > G_MAXUINT16)
+    return usage_error (context, "--port takes a port number from 0 to 65535");
+  if (opt_user_verification && !g_str_equal (opt_user_verification, "required") &&
+      !g_str_equal (opt_user_verification, "preferred") &&
+      !g_str_equal (opt_user_verification, "discouraged"))
+    return usage_error (context, "--user-verification takes required, preferred or discouraged");
+  if (opt_challenge_lifetime != -1 &&
+      (opt_challenge_lifetime < 1 || opt_challenge_lifetime > 24 * 60 * 60))
+    return usage_error (context, "--challenge-lifetime takes 1 to 86400 seconds");
+  if (opt_bind && !g_hostname_is_ip_address (opt_bind))
+    return usage_error (context, "--bind takes an IP address, e.g. 127.0.0.1 or 0.0.0.0");
+
+  data_dir = opt_data_dir ? g_strdup (opt_data_dir)
+                          : g_build_filename (g_get_user_data_dir (), "sesame", NULL);
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_printerr ("sesame-server: cannot create the data directory %s: %s\n", data_dir,
+                  g_strerror (saved_errno));
+      return EXIT_FAILED;
+    }
+  db_path = g_build_filename (data_dir, DATABASE_NAME, NULL);
+  store = sesame_store_open (db_path, &error);
+  if (!store)
+    {
+      g_printerr ("sesame-server: %s\n", error->message);
+      return EXIT_FAILED;
+    }
+
+  server = sesame_server_new (store, &error);
+  if (!server)
+    {
+      g_printerr ("sesame-server: %s\n", error->message);
+      return EXIT_FAILED;
+    }
+  if (!sesame_server_listen (server, opt_bind, (guint) opt_port, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        g_printerr ("sesame-server: port %d on %s is already in use; stop what uses it or "
+                    "choose another with --port (0 picks a free one)\n", opt_port,
+                    opt_bind ? opt_bind : "127.0.0.1");
+      else
+        g_printerr ("sesame-server: cannot listen on %s port %d: %s\n",
+                    opt_bind ? opt_bind : "127.0.0.1", opt_port, error->message);
+      return EXIT_FAILED;
+    }
+
+  options.tenant_id = opt_tenant_id;
+  options.rp_id = opt_rp_id;
+  options.origins = (const char * const *) opt_origins;
+  options.secret_key = opt_secret_key;
+  options.challenge_lifetime = MAX (opt_challenge_lifetime, 0);
+  options.user_verification = opt_user_verification;
+  if (!sesame_server_setup_local_tenant (server, &options, &secret_key, &error))
+    {
+      g_printerr ("sesame-server: %s\n", error->message);
+      return EXIT_FAILED;
+    }
+  sesame_server_start_sample_app (server, secret_key);
+
+  /* The contract the tests parse: these lines, then a flush. */
+  printf ("Sesame local tenant is running.\n"
+          "  API base URL: %s\n"
+          "  Tenant ID:    %s\n"
+          "  Secret key:   %s\n"
+          "  Sample app:   %s\n",
+          sesame_server_get_base_url (server),
+          sesame_server_get_tenant_id (server),
+          secret_key,
+          sesame_server_get_app_url (server));
+  fflush (stdout);
+
+  /* A signal that came during start-up is dispatched by this first
+   * iteration. */
+  while (g_main_context_iteration (NULL, FALSE) && !stopping)
+    ;
+  if (!stopping)
+    g_main_loop_run (loop);
+
+  sesame_server_disconnect (server);
+  return EXIT_OK;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GMainLoop) loop = NULL;
+  guint sigint, sigterm;
+  int status;
+
+  setlocale (LC_ALL, "");
+  /* Standard output carries only the lines the tests parse; every log
+   * message, debug ones included, goes to standard error. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
+  /* Handled from the start: a test may stop the server the moment it has
+   * read the lines, and a signal that arrives before the loop runs must
+   * still end it cleanly. */
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+  sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  status = run (loop, argc, argv);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  g_free (opt_bind);
+  g_free (opt_data_dir);
+  g_free (opt_rp_id);
+  g_strfreev (opt_origins);
+  g_free (opt_tenant_id);
+  g_free (opt_secret_key);
+  return status;
+}
