@@ -55,8 +55,8 @@ typedef struct
   char         *authorization;  /* "Basic base64(secret:)" */
   char         *origin;         /* the app's own origin, e.g. "http://localhost:7878" */
   GHashTable   *sessions;       /* session id -> AppSession */
-  GHashTable   *used_tokens;    /* idempotency key -> expiry (gint64 *) */
-  GHashTable   *usernames;      /* username -> user id chosen by a signup here */
+  GHashTable   *used_tokens;    /* "action/user/idempotency key" -> expiry (gint64 *) */
+  GHashTable   *usernames;      /* username -> user id reserved by a signup here */
 } SampleApp;
 
 typedef struct _AppRequest AppRequest;
@@ -74,7 +74,6 @@ struct _AppRequest
   SoupMessage       *upstream;
   UpstreamFunc       next;
 
-  char              *session_id;
   char              *user_id;
   char              *username;
   char              *display_name;
@@ -82,7 +81,6 @@ struct _AppRequest
   char              *user_agent;
   char              *ip_address;
   char              *device_id;
-  gboolean           query_fallback;
 };
 
 /* Small JSON helpers */
@@ -267,6 +265,8 @@ random_token (void)
     {
       ssize_t n = getrandom (bytes + done, sizeof bytes - done, 0);
 
+      if (n < 0 && errno == EINTR)
+        continue;
       if (n < 0)
         g_error ("getrandom failed: %s", g_strerror (errno));
       done += (gsize) n;
@@ -415,7 +415,6 @@ app_request_free (AppRequest *req)
   sample_app_unref (req->app);
   g_object_unref (req->msg);
   g_clear_object (&req->upstream);
-  g_free (req->session_id);
   g_free (req->user_id);
   g_free (req->username);
   g_free (req->display_name);
@@ -614,7 +613,8 @@ read_body (SoupServerMessage *msg,
           reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request", "A JSON body is required.");
           return FALSE;
         }
-      *out = json_node_init_object (json_node_alloc (), json_object_new ());
+      *out = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (*out, json_object_new ());
       return TRUE;
     }
 
@@ -778,11 +778,7 @@ signup_track_cb (AppRequest *req,
       return;
     }
 
-  if (!g_hash_table_contains (req->app->usernames, req->username))
-    {
-      sample_app_make_room (req->app, req->app->usernames, MAX_SESSIONS);
-      g_hash_table_insert (req->app->usernames, g_strdup (req->username), g_strdup (req->user_id));
-    }
+  g_hash_table_replace (req->app->usernames, g_strdup (req->username), g_strdup (req->user_id));
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -813,6 +809,11 @@ signup_user_cb (AppRequest *req,
   JsonObject *object = node_object (reply);
   const char *username = object_string (object, "username");
 
+  if (status == SOUP_STATUS_NOT_FOUND)
+    {
+      signup_track (req);
+      return;
+    }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       request_fail_upstream (req, status, reply, "The account could not be created");
@@ -848,53 +849,39 @@ signup_query_cb (AppRequest *req,
   JsonObject *object = node_object (reply);
   JsonArray *users = NULL;
   JsonNode *users_node;
-  const char *remembered;
 
-  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_METHOD_NOT_ALLOWED)
+  /* 404/405: the tenant cannot look users up by name. The user id this
+   * backend reserved for the name (in handle_signup) stands. */
+  if (status != SOUP_STATUS_NOT_FOUND && status != SOUP_STATUS_METHOD_NOT_ALLOWED)
     {
-      /* The tenant cannot look users up by name: rely on what this backend
-       * remembers from its own signups. */
-      remembered = g_hash_table_lookup (req->app->usernames, req->username);
-      if (!remembered)
+      if (!SOUP_STATUS_IS_SUCCESSFUL (status))
         {
-          req->user_id = g_uuid_string_random ();
-          signup_track (req);
+          request_fail_upstream (req, status, reply, "The account could not be created");
           return;
         }
-      req->user_id = g_strdup (remembered);
-      signup_check_user (req);
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      request_fail_upstream (req, status, reply, "The account could not be created");
-      return;
-    }
 
-  if (JSON_NODE_HOLDS_ARRAY (reply))
-    users = json_node_get_array (reply);
-  else if (object && (users_node = json_object_get_member (object, "users")) &&
-           JSON_NODE_HOLDS_ARRAY (users_node))
-    users = json_node_get_array (users_node);
+      if (JSON_NODE_HOLDS_ARRAY (reply))
+        users = json_node_get_array (reply);
+      else if (object && (users_node = json_object_get_member (object, "users")) &&
+               JSON_NODE_HOLDS_ARRAY (users_node))
+        users = json_node_get_array (users_node);
 
-  for (guint i = 0; users && i < json_array_get_length (users); i++)
-    {
-      JsonObject *user = node_object (json_array_get_element (users, i));
-      const char *user_id = object_string (user, "userId");
-      const char *username = object_string (user, "username");
+      for (guint i = 0; users && i < json_array_get_length (users); i++)
+        {
+          JsonObject *user = node_object (json_array_get_element (users, i));
+          const char *user_id = object_string (user, "userId");
+          const char *username = object_string (user, "username");
 
-      if (!user_id || (username && g_ascii_strcasecmp (username, req->username) != 0))
-        continue;
-      req->user_id = g_strdup (user_id);
-      signup_check_user (req);
-      return;
+          if (user_id && username && g_ascii_strcasecmp (username, req->username) == 0)
+            {
+              g_free (req->user_id);
+              req->user_id = g_strdup (user_id);
+              break;
+            }
+        }
     }
 
-  /* Nobody has that name at the tenant. A signup of this backend that the
-   * tenant has not recorded yet still reserves it. */
-  remembered = g_hash_table_lookup (req->app->usernames, req->username);
-  req->user_id = remembered ? g_strdup (remembered) : g_uuid_string_random ();
-  signup_track (req);
+  signup_check_user (req);
 }
 
 static void
@@ -942,6 +929,16 @@ handle_signup (SampleApp         *app,
   req = app_request_new (app, msg);
   req->username = g_steal_pointer (&clean_username);
   req->display_name = g_steal_pointer (&clean_display_name);
+
+  /* Reserve a user id for the name at once, so that signups racing for it
+   * end up on the same user (whose first passkey then decides). */
+  req->user_id = g_strdup (g_hash_table_lookup (app->usernames, req->username));
+  if (!req->user_id)
+    {
+      req->user_id = g_uuid_string_random ();
+      sample_app_make_room (app, app->usernames, MAX_SESSIONS);
+      g_hash_table_insert (app->usernames, g_strdup (req->username), g_strdup (req->user_id));
+    }
 
   escaped = g_uri_escape_string (req->username, NULL, FALSE);
   path = g_strconcat ("/users?username=", escaped, "&limit=10", NULL);
@@ -1105,8 +1102,7 @@ static AppRequest *
 signed_in_request (SampleApp         *app,
                    SoupServerMessage *msg)
 {
-  g_autofree char *session_id = NULL;
-  AppSession *session = sample_app_lookup_session (app, msg, &session_id);
+  AppSession *session = sample_app_lookup_session (app, msg, NULL);
   AppRequest *req;
 
   if (!session)
@@ -1115,7 +1111,6 @@ signed_in_request (SampleApp         *app,
       return NULL;
     }
   req = app_request_new (app, msg);
-  req->session_id = g_steal_pointer (&session_id);
   req->user_id = g_strdup (session->user_id);
   return req;
 }

@@ -196,19 +196,18 @@ function reportFailure(result) {
   return false;
 }
 
-// A conditional request normally stays pending until the user picks a
-// passkey. Some browsers refuse one at once instead (headless Chromium when
-// the authenticator has no passkey for this site): asking again right away
-// would flood the tenant with challenges, so each retry waits longer.
-const AUTOFILL_RETRY_MAX_MS = 30000;
-let autofillRetryMs = 0;
-let autofillTimer = 0;
-
-// Passkey autofill on #autofill-username. After a failure it is offered
-// again, a few times in a row at most: some authenticators (and Chrome's
-// virtual one in tests) answer a conditional request at once.
+// Passkey autofill on #autofill-username. A conditional request normally
+// stays pending until the user picks a passkey; after a failure it is
+// offered again, a few times at most and each time a little later: some
+// authenticators (Chrome's virtual one in tests, with no passkey for this
+// site) refuse it at once, and asking again in a loop would flood the tenant.
 const AUTOFILL_RETRIES = 3;
 let autofillFailures = 0;
+
+function retryAutofill() {
+  if (++autofillFailures < AUTOFILL_RETRIES)
+    setTimeout(() => offerAutofill({ retry: true }), 500 * 2 ** autofillFailures);
+}
 
 async function offerAutofill({ retry = false } = {}) {
   if (me || !sesame || !autofillEnabled)
@@ -217,9 +216,8 @@ async function offerAutofill({ retry = false } = {}) {
     autofillFailures = 0;
   const result = await sesame.passkey.signIn({ autofill: true });
   if (result.data) {
-    if (!(await startSession(result.data.token, (username) => `Signed in as ${username}.`)) &&
-        ++autofillFailures < AUTOFILL_RETRIES)
-      offerAutofill({ retry: true });
+    if (!(await startSession(result.data.token, (username) => `Signed in as ${username}.`)))
+      retryAutofill();
     return;
   }
   if (!result.error)
@@ -232,8 +230,8 @@ async function offerAutofill({ retry = false } = {}) {
   // Dismissing the browser's prompt is not news to the user.
   if (result.errorCode !== "user_canceled")
     setStatus(result.error, "error");
-  if (!AUTOFILL_FATAL.has(result.errorCode) && ++autofillFailures < AUTOFILL_RETRIES)
-    offerAutofill({ retry: true });
+  if (!AUTOFILL_FATAL.has(result.errorCode))
+    retryAutofill();
 }
 
 async function signIn(event) {

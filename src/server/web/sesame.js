@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
+// (MIT, unlike the rest of Sesame, so that apps may embed the SDK freely.)
 /**
  * @file sesame.js — the Sesame Web SDK.
  *
@@ -35,7 +36,13 @@
  * | `enableLogging` | `false` | Log requests and WebAuthn errors with `console.debug`. |
  *
  * Members: `sesame.passkey` (below), `sesame.anonymousId` (the device ID),
- * `sesame.setToken(token)` (sets the cached token that `signUp` falls back to).
+ * `sesame.setToken(token)` (sets the cached token that `signUp` falls back to;
+ * every successful `signUp`/`signIn` caches the token it returns). The module
+ * also exports `ErrorCode`, the codes below as constants.
+ *
+ * One WebAuthn request runs at a time per page: `signUp` and a button
+ * `signIn` abort whatever request is pending (an autofill request, or an
+ * earlier button request) before they start theirs.
  *
  * ## Results
  *
@@ -122,7 +129,7 @@ const DEFAULT_TIMEOUT_MS = 300000;
 // Where this file was served from: its /v1 is the default Client API.
 const DEFAULT_BASE_URL = (() => {
   try {
-    return new URL("v1", import.meta.url).href;
+    return new URL("/v1", import.meta.url).href;
   } catch {
     return "http://localhost:7878/v1";
   }
