@@ -27,26 +27,6 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-static gboolean
-api_error (GError        **error,
-           SesameApiError  code,
-           const char     *format,
-           ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-api_error (GError        **error,
-           SesameApiError  code,
-           const char     *format,
-           ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (SESAME_API_ERROR, code, format, args));
-  va_end (args);
-  return FALSE;
-}
-
 static void
 reply_failure (SesameRequest *req,
                const GError  *error)
@@ -63,7 +43,7 @@ random_uuid (GError **error)
 
   if (RAND_bytes (b, sizeof b) != 1)
     {
-      api_error (error, SESAME_API_ERROR_INTERNAL, "The system's random number generator failed");
+      sesame_api_fail (error, SESAME_API_ERROR_INTERNAL, "The system's random number generator failed");
       return NULL;
     }
   b[6] = (b[6] & 0x0f) | 0x40;
@@ -111,14 +91,14 @@ consume_challenge (SesameRequest       *req,
   if (!challenge)
     {
       if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND))
-        api_error (error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
+        sesame_api_fail (error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
                    "This tenant has no challenge “%s”; ask for new options", challenge_id);
       else if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_ALREADY_USED))
-        api_error (error, SESAME_API_ERROR_CHALLENGE_REPLAYED,
+        sesame_api_fail (error, SESAME_API_ERROR_CHALLENGE_REPLAYED,
                    "Challenge “%s” was already used: a challenge is good for one attempt; ask "
                    "for new options", challenge_id);
       else if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_EXPIRED))
-        api_error (error, SESAME_API_ERROR_CHALLENGE_EXPIRED,
+        sesame_api_fail (error, SESAME_API_ERROR_CHALLENGE_EXPIRED,
                    "%s; ask for new options", local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -126,7 +106,7 @@ consume_challenge (SesameRequest       *req,
     }
   if (challenge->type != type)
     {
-      api_error (error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
+      sesame_api_fail (error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
                  "Challenge “%s” is for a %s, not a %s (it is used up now)", challenge_id,
                  sesame_challenge_type_to_string (challenge->type),
                  sesame_challenge_type_to_string (type));
@@ -151,7 +131,7 @@ load_token_action (SesameRequest *req,
   if (!action)
     {
       if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND))
-        api_error (error, SESAME_API_ERROR_INVALID_TOKEN,
+        sesame_api_fail (error, SESAME_API_ERROR_INVALID_TOKEN,
                    "The action this token was issued for no longer exists (was its user "
                    "deleted?)");
       else
@@ -161,7 +141,7 @@ load_token_action (SesameRequest *req,
   if (!g_str_equal (action->user_id, req->claims->user_id) ||
       !g_str_equal (action->action_code, req->claims->action_code))
     {
-      api_error (error, SESAME_API_ERROR_INVALID_TOKEN,
+      sesame_api_fail (error, SESAME_API_ERROR_INVALID_TOKEN,
                  "The token does not match its action's user and code");
       return NULL;
     }
@@ -181,7 +161,7 @@ check_action_open (const SesameAction *action,
       g_str_equal (action->state, "CHALLENGE_FAILED") ||
       g_str_equal (action->state, "CHALLENGE_SUCCEEDED"))
     return TRUE;
-  return api_error (error, SESAME_API_ERROR_CONFLICT,
+  return sesame_api_fail (error, SESAME_API_ERROR_CONFLICT,
                     "Action “%s” is %s, which takes no passkey ceremony: track the action again "
                     "for a new token", action->action_code, action->state);
 }
@@ -198,7 +178,7 @@ check_may_add_passkey (SesameRequest *req,
   if (n_passkeys == 0 ||
       sesame_token_claims_has_scope (req->claims, SESAME_SCOPE_ADD_AUTHENTICATORS))
     return TRUE;
-  return api_error (error, SESAME_API_ERROR_FORBIDDEN,
+  return sesame_api_fail (error, SESAME_API_ERROR_FORBIDDEN,
                     "User “%s” already has a passkey: adding another needs a token tracked with "
                     "scope \"add:authenticators\"", req->claims->user_id);
 }
@@ -216,10 +196,10 @@ parse_credential (JsonObject *body,
   SesameCredentialJson *credential;
 
   if (!node || JSON_NODE_HOLDS_NULL (node))
-    return api_error (error, SESAME_API_ERROR_INVALID_REQUEST, "The request needs \"%s\"",
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST, "The request needs \"%s\"",
                       member), NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return api_error (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\" must be an object",
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\" must be an object",
                       member), NULL;
   credential = sesame_credential_json_parse (node, registration, &local_error);
   if (!credential)
@@ -227,7 +207,7 @@ parse_credential (JsonObject *body,
       /* A missing or mistyped member is bad input, not a bad credential. */
       if (g_error_matches (local_error, SESAME_WEBAUTHN_ERROR,
                            SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL))
-        api_error (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\": %s", member,
+        sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\": %s", member,
                    local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -361,35 +341,6 @@ add_credential_descriptors (JsonBuilder *builder,
   json_builder_end_array (builder);
 }
 
-static void
-add_member_string (JsonBuilder *builder,
-                   const char  *member,
-                   const char  *value)
-{
-  if (!value)
-    return;
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_member_int (JsonBuilder *builder,
-                const char  *member,
-                gint64       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
-add_member_boolean (JsonBuilder *builder,
-                    const char  *member,
-                    gboolean     value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
-}
-
 static JsonBuilder *
 failure_details (const GError *failure,
                  const char   *challenge_id,
@@ -399,14 +350,14 @@ failure_details (const GError *failure,
 
   json_builder_begin_object (details);
   if (failure->domain == SESAME_WEBAUTHN_ERROR)
-    add_member_string (details, "webauthnError", sesame_webauthn_error_to_string (failure->code));
+    sesame_json_add_string (details, "webauthnError", sesame_webauthn_error_to_string (failure->code));
   else if (failure->domain == SESAME_API_ERROR)
-    add_member_string (details, "errorCode", sesame_api_error_code (failure->code));
-  add_member_string (details, "challengeId", challenge_id);
+    sesame_json_add_string (details, "errorCode", sesame_api_error_code (failure->code));
+  sesame_json_add_string (details, "challengeId", challenge_id);
   if (credential_id)
     {
       g_autofree char *id = sesame_base64url_encode_bytes (credential_id);
-      add_member_string (details, "credentialId", id);
+      sesame_json_add_string (details, "credentialId", id);
     }
   json_builder_end_object (details);
   return details;
@@ -447,9 +398,9 @@ issue_in_transaction (SesameStore *store,
     return FALSE;
 
   json_builder_begin_object (details);
-  add_member_string (details, "challengeId", challenge->id);
-  add_member_string (details, "ceremony", sesame_challenge_type_to_string (challenge->type));
-  add_member_int (details, "expiresInSeconds",
+  sesame_json_add_string (details, "challengeId", challenge->id);
+  sesame_json_add_string (details, "ceremony", sesame_challenge_type_to_string (challenge->type));
+  sesame_json_add_int (details, "expiresInSeconds",
                   (challenge->expires - challenge->created) / G_USEC_PER_SEC);
   json_builder_end_object (details);
   return sesame_request_record_event (data->req, challenge->action_key, challenge->user_id,
@@ -594,7 +545,7 @@ sesame_client_api_challenge (SesameRequest *req)
         goto fail;
       if (!g_str_equal (action->action_code, code))
         {
-          api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+          sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                      "The action is “%s”, not “%s”", action->action_code, code);
           goto fail;
         }
@@ -617,7 +568,7 @@ sesame_client_api_challenge (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_string (builder, "challengeId", challenge->id);
+  sesame_json_add_string (builder, "challengeId", challenge->id);
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
   return;
@@ -644,19 +595,19 @@ add_registration_options (JsonBuilder        *builder,
 
   json_builder_set_member_name (builder, "options");
   json_builder_begin_object (builder);
-  add_member_string (builder, "challenge", challenge_text);
+  sesame_json_add_string (builder, "challenge", challenge_text);
 
   json_builder_set_member_name (builder, "rp");
   json_builder_begin_object (builder);
-  add_member_string (builder, "id", tenant->rp_id);
-  add_member_string (builder, "name", tenant->rp_name);
+  sesame_json_add_string (builder, "id", tenant->rp_id);
+  sesame_json_add_string (builder, "name", tenant->rp_name);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "user");
   json_builder_begin_object (builder);
-  add_member_string (builder, "id", handle_text);
-  add_member_string (builder, "name", name);
-  add_member_string (builder, "displayName", user->display_name ? user->display_name : name);
+  sesame_json_add_string (builder, "id", handle_text);
+  sesame_json_add_string (builder, "name", name);
+  sesame_json_add_string (builder, "displayName", user->display_name ? user->display_name : name);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "pubKeyCredParams");
@@ -664,21 +615,21 @@ add_registration_options (JsonBuilder        *builder,
   for (gsize i = 0; i < tenant->n_allowed_algorithms; i++)
     {
       json_builder_begin_object (builder);
-      add_member_string (builder, "type", "public-key");
-      add_member_int (builder, "alg", tenant->allowed_algorithms[i]);
+      sesame_json_add_string (builder, "type", "public-key");
+      sesame_json_add_int (builder, "alg", tenant->allowed_algorithms[i]);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
 
-  add_member_int (builder, "timeout", tenant->challenge_lifetime * 1000);
-  add_member_string (builder, "attestation", tenant->attestation);
+  sesame_json_add_int (builder, "timeout", tenant->challenge_lifetime * 1000);
+  sesame_json_add_string (builder, "attestation", tenant->attestation);
 
   json_builder_set_member_name (builder, "authenticatorSelection");
   json_builder_begin_object (builder);
-  add_member_string (builder, "residentKey", "required");
-  add_member_boolean (builder, "requireResidentKey", TRUE);
-  add_member_string (builder, "userVerification", tenant->user_verification);
-  add_member_string (builder, "authenticatorAttachment", attachment);
+  sesame_json_add_string (builder, "residentKey", "required");
+  sesame_json_add_boolean (builder, "requireResidentKey", TRUE);
+  sesame_json_add_string (builder, "userVerification", tenant->user_verification);
+  sesame_json_add_string (builder, "authenticatorAttachment", attachment);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "excludeCredentials");
@@ -686,7 +637,7 @@ add_registration_options (JsonBuilder        *builder,
 
   json_builder_set_member_name (builder, "extensions");
   json_builder_begin_object (builder);
-  add_member_boolean (builder, "credProps", TRUE);
+  sesame_json_add_boolean (builder, "credProps", TRUE);
   json_builder_end_object (builder);
 
   json_builder_end_object (builder);
@@ -727,7 +678,7 @@ sesame_client_api_registration_options (SesameRequest *req)
   if (attachment && *attachment && !g_str_equal (attachment, "platform") &&
       !g_str_equal (attachment, "cross-platform"))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                  "\"authenticatorAttachment\" is \"platform\" or \"cross-platform\"");
       goto fail;
     }
@@ -767,7 +718,7 @@ sesame_client_api_registration_options (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_string (builder, "challengeId", challenge->id);
+  sesame_json_add_string (builder, "challengeId", challenge->id);
   add_registration_options (builder, req->tenant, challenge, user, attachment, passkeys);
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
@@ -810,18 +761,18 @@ register_in_transaction (SesameStore *store,
 
   credential_id = sesame_base64url_encode_bytes (passkey->credential_id);
   json_builder_begin_object (details);
-  add_member_string (details, "userAuthenticatorId", passkey->id);
-  add_member_string (details, "credentialId", credential_id);
-  add_member_string (details, "aaguid", passkey->aaguid);
-  add_member_int (details, "alg", passkey->alg);
-  add_member_string (details, "attestationFormat", passkey->attestation_format);
-  add_member_string (details, "attestationType", passkey->attestation_type);
-  add_member_boolean (details, "attestationTrusted", passkey->attestation_trusted);
-  add_member_boolean (details, "userVerified",
+  sesame_json_add_string (details, "userAuthenticatorId", passkey->id);
+  sesame_json_add_string (details, "credentialId", credential_id);
+  sesame_json_add_string (details, "aaguid", passkey->aaguid);
+  sesame_json_add_int (details, "alg", passkey->alg);
+  sesame_json_add_string (details, "attestationFormat", passkey->attestation_format);
+  sesame_json_add_string (details, "attestationType", passkey->attestation_type);
+  sesame_json_add_boolean (details, "attestationTrusted", passkey->attestation_trusted);
+  sesame_json_add_boolean (details, "userVerified",
                       (data->registration->auth_data->flags & SESAME_AUTH_DATA_FLAG_UV) != 0);
-  add_member_boolean (details, "backupEligible", passkey->backup_eligible);
-  add_member_boolean (details, "backedUp", passkey->backed_up);
-  add_member_string (details, "clientOrigin", data->registration->client_data->origin);
+  sesame_json_add_boolean (details, "backupEligible", passkey->backup_eligible);
+  sesame_json_add_boolean (details, "backedUp", passkey->backed_up);
+  sesame_json_add_string (details, "clientOrigin", data->registration->client_data->origin);
   json_builder_end_object (details);
   reason = g_strdup_printf ("Passkey registered (%s, %s attestation)",
                             sesame_cose_algorithm_to_string (passkey->alg),
@@ -901,7 +852,7 @@ sesame_client_api_add_passkey (SesameRequest *req)
   if (g_strcmp0 (challenge->action_key, action->idempotency_key) != 0 ||
       g_strcmp0 (challenge->user_id, action->user_id) != 0)
     {
-      api_error (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
+      sesame_api_fail (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
                  "Challenge “%s” was issued for another action (it is used up now)",
                  challenge_id);
       goto refused;
@@ -917,7 +868,7 @@ sesame_client_api_add_passkey (SesameRequest *req)
                                        NULL);
   if (existing)
     {
-      api_error (&error, SESAME_API_ERROR_CONFLICT,
+      sesame_api_fail (&error, SESAME_API_ERROR_CONFLICT,
                  "This passkey is already registered%s", g_str_equal (existing->user_id,
                                                                       action->user_id)
                                                          ? " for this user" : "");
@@ -967,10 +918,10 @@ sesame_client_api_add_passkey (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_boolean (builder, "isVerified", TRUE);
-  add_member_string (builder, "accessToken", token);
-  add_member_string (builder, "userAuthenticatorId", passkey->id);
-  add_member_string (builder, "userId", action->user_id);
+  sesame_json_add_boolean (builder, "isVerified", TRUE);
+  sesame_json_add_string (builder, "accessToken", token);
+  sesame_json_add_string (builder, "userAuthenticatorId", passkey->id);
+  sesame_json_add_string (builder, "userId", action->user_id);
   json_builder_set_member_name (builder, "userAuthenticator");
   sesame_json_add_authenticator (builder, passkey, user);
   json_builder_end_object (builder);
@@ -1044,7 +995,7 @@ sesame_client_api_authentication_options (SesameRequest *req)
         goto fail;
       if (action && g_strcmp0 (previous->action_key, action->idempotency_key) != 0)
         {
-          api_error (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
+          sesame_api_fail (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
                      "Challenge “%s” was issued for another action than this token's (it is "
                      "used up now)", previous_id);
           goto fail;
@@ -1105,13 +1056,13 @@ sesame_client_api_authentication_options (SesameRequest *req)
   challenge_text = sesame_base64url_encode_bytes (challenge->bytes);
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_string (builder, "challengeId", challenge->id);
+  sesame_json_add_string (builder, "challengeId", challenge->id);
   json_builder_set_member_name (builder, "options");
   json_builder_begin_object (builder);
-  add_member_string (builder, "challenge", challenge_text);
-  add_member_string (builder, "rpId", req->tenant->rp_id);
-  add_member_int (builder, "timeout", req->tenant->challenge_lifetime * 1000);
-  add_member_string (builder, "userVerification", req->tenant->user_verification);
+  sesame_json_add_string (builder, "challenge", challenge_text);
+  sesame_json_add_string (builder, "rpId", req->tenant->rp_id);
+  sesame_json_add_int (builder, "timeout", req->tenant->challenge_lifetime * 1000);
+  sesame_json_add_string (builder, "userVerification", req->tenant->user_verification);
   json_builder_set_member_name (builder, "allowCredentials");
   add_credential_descriptors (builder, passkeys);
   json_builder_end_object (builder);
@@ -1163,15 +1114,15 @@ sign_in_in_transaction (SesameStore *store,
 
   credential_id = sesame_base64url_encode_bytes (passkey->credential_id);
   json_builder_begin_object (details);
-  add_member_string (details, "challengeId", data->challenge_id);
-  add_member_string (details, "userAuthenticatorId", passkey->id);
-  add_member_string (details, "credentialId", credential_id);
-  add_member_int (details, "signCount", assertion->sign_count);
-  add_member_int (details, "storedSignCount", passkey->sign_count);
-  add_member_boolean (details, "userVerified", assertion->user_verified);
-  add_member_boolean (details, "backedUp", assertion->backed_up);
-  add_member_boolean (details, "backupStateChanged", assertion->backup_state_changed);
-  add_member_string (details, "clientOrigin", assertion->client_data->origin);
+  sesame_json_add_string (details, "challengeId", data->challenge_id);
+  sesame_json_add_string (details, "userAuthenticatorId", passkey->id);
+  sesame_json_add_string (details, "credentialId", credential_id);
+  sesame_json_add_int (details, "signCount", assertion->sign_count);
+  sesame_json_add_int (details, "storedSignCount", passkey->sign_count);
+  sesame_json_add_boolean (details, "userVerified", assertion->user_verified);
+  sesame_json_add_boolean (details, "backedUp", assertion->backed_up);
+  sesame_json_add_boolean (details, "backupStateChanged", assertion->backup_state_changed);
+  sesame_json_add_string (details, "clientOrigin", assertion->client_data->origin);
   json_builder_end_object (details);
   return sesame_request_record_event (data->req, data->action->idempotency_key, passkey->user_id,
                                       "authentication", "success", "Signed in with a passkey",
@@ -1236,7 +1187,7 @@ sesame_client_api_verify_passkey (SesameRequest *req)
           g_propagate_error (&error, g_steal_pointer (&lookup_error));
           goto fail;
         }
-      api_error (&error, SESAME_API_ERROR_UNKNOWN_CREDENTIAL,
+      sesame_api_fail (&error, SESAME_API_ERROR_UNKNOWN_CREDENTIAL,
                  "This tenant has no passkey with credential id %s", credential->id);
       refuse_attempt (req, "authentication",
                       token_action ? token_action->idempotency_key : NULL,
@@ -1265,7 +1216,7 @@ sesame_client_api_verify_passkey (SesameRequest *req)
   action_key = challenge->action_key;
   if (token_action && g_strcmp0 (challenge->action_key, token_action->idempotency_key) != 0)
     {
-      api_error (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
+      sesame_api_fail (&error, SESAME_API_ERROR_CHALLENGE_NOT_FOUND,
                  "Challenge “%s” was not issued for this token's action (it is used up now)",
                  challenge_id);
       goto refused;
@@ -1293,7 +1244,7 @@ sesame_client_api_verify_passkey (SesameRequest *req)
    * that user's passkey. */
   if (challenge->user_id && !g_str_equal (challenge->user_id, passkey->user_id))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_CREDENTIAL,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_CREDENTIAL,
                  "This passkey belongs to another user than the one this sign-in is for");
       goto failed_ceremony;
     }
@@ -1350,14 +1301,14 @@ sesame_client_api_verify_passkey (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_boolean (builder, "isVerified", TRUE);
-  add_member_string (builder, "accessToken", token);
-  add_member_string (builder, "userId", passkey->user_id);
-  add_member_string (builder, "userAuthenticatorId", passkey->id);
+  sesame_json_add_boolean (builder, "isVerified", TRUE);
+  sesame_json_add_string (builder, "accessToken", token);
+  sesame_json_add_string (builder, "userId", passkey->user_id);
+  sesame_json_add_string (builder, "userAuthenticatorId", passkey->id);
   if (user)
     {
-      add_member_string (builder, "username", user->username);
-      add_member_string (builder, "userDisplayName", user->display_name);
+      sesame_json_add_string (builder, "username", user->username);
+      sesame_json_add_string (builder, "userDisplayName", user->display_name);
     }
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
@@ -1393,7 +1344,7 @@ sesame_client_api_passkey_exists (SesameRequest *req)
 
   if (!param || !*param)
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                  "The request needs ?credentialIds=<id>,<id>…");
       goto fail;
     }
@@ -1401,7 +1352,7 @@ sesame_client_api_passkey_exists (SesameRequest *req)
   n_ids = g_strv_length (ids);
   if (n_ids > CREDENTIAL_IDS_MAX)
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                  "At most %d credential ids can be asked about at once", CREDENTIAL_IDS_MAX);
       goto fail;
     }
@@ -1420,7 +1371,7 @@ sesame_client_api_passkey_exists (SesameRequest *req)
         if (g_bytes_get_size (bytes) == 0)
           {
             g_bytes_unref (bytes);
-            api_error (&error, SESAME_API_ERROR_INVALID_REQUEST, "Credential id %u is empty",
+            sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST, "Credential id %u is empty",
                        i + 1);
             goto fail;
           }
@@ -1445,7 +1396,7 @@ sesame_client_api_passkey_exists (SesameRequest *req)
           }
         builder = json_builder_new ();
         json_builder_begin_object (builder);
-        add_member_string (builder, "credentialId", ids[i]);
+        sesame_json_add_string (builder, "credentialId", ids[i]);
         sesame_json_add_time (builder, "verifiedAt",
                               passkey->last_used ? passkey->last_used : passkey->created);
         json_builder_end_object (builder);
@@ -1454,7 +1405,7 @@ sesame_client_api_passkey_exists (SesameRequest *req)
       }
   }
 
-  api_error (&error, SESAME_API_ERROR_UNKNOWN_CREDENTIAL,
+  sesame_api_fail (&error, SESAME_API_ERROR_UNKNOWN_CREDENTIAL,
              "This tenant has none of these passkeys");
 
 fail:
@@ -1473,7 +1424,7 @@ sesame_client_api_list_authenticators (SesameRequest *req)
 
   if (!sesame_token_claims_has_scope (req->claims, SESAME_SCOPE_READ_AUTHENTICATORS))
     {
-      api_error (&error, SESAME_API_ERROR_FORBIDDEN,
+      sesame_api_fail (&error, SESAME_API_ERROR_FORBIDDEN,
                  "Listing passkeys needs a token with scope \"read:authenticators\"");
       goto fail;
     }

@@ -10,46 +10,6 @@
 
 #include <string.h>
 
-static gboolean
-api_error (GError        **error,
-           SesameApiError  code,
-           const char     *format,
-           ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-api_error (GError        **error,
-           SesameApiError  code,
-           const char     *format,
-           ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (SESAME_API_ERROR, code, format, args));
-  va_end (args);
-  return FALSE;
-}
-
-static void
-add_member_string (JsonBuilder *builder,
-                   const char  *member,
-                   const char  *value)
-{
-  if (!value)
-    return;
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_member_boolean (JsonBuilder *builder,
-                    const char  *member,
-                    gboolean     value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
-}
-
 static void
 add_empty_array (JsonBuilder *builder,
                  const char  *member)
@@ -89,7 +49,7 @@ check_member_types (JsonObject         *body,
     {
       JsonNode *node = json_object_get_member (body, objects[i]);
       if (node && !JSON_NODE_HOLDS_NULL (node) && !JSON_NODE_HOLDS_OBJECT (node))
-        return api_error (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\" must be an object",
+        return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST, "\"%s\" must be an object",
                           objects[i]);
     }
   return TRUE;
@@ -128,7 +88,7 @@ static void
 add_enrollment (JsonBuilder *builder,
                 guint        n_passkeys)
 {
-  add_member_boolean (builder, "isEnrolled", n_passkeys > 0);
+  sesame_json_add_boolean (builder, "isEnrolled", n_passkeys > 0);
   json_builder_set_member_name (builder, "enrolledVerificationMethods");
   json_builder_begin_array (builder);
   if (n_passkeys > 0)
@@ -139,7 +99,7 @@ add_enrollment (JsonBuilder *builder,
   json_builder_add_string_value (builder, "PASSKEY");
   json_builder_end_array (builder);
   if (n_passkeys > 0)
-    add_member_string (builder, "defaultVerificationMethod", "PASSKEY");
+    sesame_json_add_string (builder, "defaultVerificationMethod", "PASSKEY");
 }
 
 /* Scopes a track may ask for; the token always gets "read:authenticators". */
@@ -164,7 +124,7 @@ token_scope (const char *requested,
         continue;
       if (!g_strv_contains (known, parts[i]))
         {
-          api_error (error, SESAME_API_ERROR_INVALID_REQUEST,
+          sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
                      "\"scope\" holds “%s”; the scopes are read:authenticators, "
                      "add:authenticators, update:authenticators and remove:authenticators",
                      parts[i]);
@@ -207,9 +167,9 @@ track_in_transaction (SesameStore *store,
     return FALSE;
 
   json_builder_begin_object (details);
-  add_member_string (details, "actionCode", action->action_code);
-  add_member_string (details, "state", action->state);
-  add_member_string (details, "scope", data->scope);
+  sesame_json_add_string (details, "actionCode", action->action_code);
+  sesame_json_add_string (details, "state", action->state);
+  sesame_json_add_string (details, "scope", data->scope);
   json_builder_end_object (details);
   reason = g_strdup_printf ("Tracked action %s for user %s", action->action_code,
                             action->user_id);
@@ -274,7 +234,7 @@ sesame_server_api_track (SesameRequest *req)
       if (action && (!g_str_equal (action->user_id, user_id) ||
                      !g_str_equal (action->action_code, code)))
         {
-          api_error (&error, SESAME_API_ERROR_CONFLICT,
+          sesame_api_fail (&error, SESAME_API_ERROR_CONFLICT,
                      "Idempotency key “%s” belongs to another action", idempotency_key);
           goto fail;
         }
@@ -308,11 +268,11 @@ sesame_server_api_track (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_string (builder, "idempotencyKey", action->idempotency_key);
-  add_member_string (builder, "state", action->state);
+  sesame_json_add_string (builder, "idempotencyKey", action->idempotency_key);
+  sesame_json_add_string (builder, "state", action->state);
   /* There is no pre-built UI here; the sample app stands in for it. */
-  add_member_string (builder, "url", sesame_server_get_app_url (req->server));
-  add_member_string (builder, "token", token);
+  sesame_json_add_string (builder, "url", sesame_server_get_app_url (req->server));
+  sesame_json_add_string (builder, "token", token);
   add_enrollment (builder, passkeys->len);
   add_empty_array (builder, "ruleIds");
   json_builder_end_object (builder);
@@ -334,10 +294,10 @@ reply_invalid (SesameRequest *req,
 
   /* The shape the SDKs' tests show: the message itself is "error". */
   json_builder_begin_object (builder);
-  add_member_boolean (builder, "isValid", FALSE);
-  add_member_string (builder, "error", message);
-  add_member_string (builder, "errorCode", "invalid_request");
-  add_member_string (builder, "errorDescription", message);
+  sesame_json_add_boolean (builder, "isValid", FALSE);
+  sesame_json_add_string (builder, "error", message);
+  sesame_json_add_string (builder, "errorCode", "invalid_request");
+  sesame_json_add_string (builder, "errorDescription", message);
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, status, builder);
 }
@@ -383,17 +343,17 @@ sesame_server_api_validate (SesameRequest *req)
       /* The token is part of the body: a bad one is bad input (400), not a
        * failed authentication of the backend (401). */
       if (g_error_matches (token_error, SESAME_TOKEN_ERROR, SESAME_TOKEN_ERROR_EXPIRED))
-        api_error (&error, SESAME_API_ERROR_EXPIRED_TOKEN, "The token has expired (%s)",
+        sesame_api_fail (&error, SESAME_API_ERROR_EXPIRED_TOKEN, "The token has expired (%s)",
                    token_error->message);
       else
-        api_error (&error, SESAME_API_ERROR_INVALID_TOKEN,
+        sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN,
                    "The token is not valid for this tenant: %s", token_error->message);
       sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
       return;
     }
   if (!g_str_equal (claims->tenant_id, req->tenant->id))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_TOKEN, "The token was issued for another tenant");
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN, "The token was issued for another tenant");
       sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
       return;
     }
@@ -416,7 +376,7 @@ sesame_server_api_validate (SesameRequest *req)
     }
   if (!g_str_equal (action->user_id, claims->user_id))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_TOKEN,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN,
                  "The token does not match its action's user");
       sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
       return;
@@ -425,7 +385,7 @@ sesame_server_api_validate (SesameRequest *req)
 
   details = json_builder_new ();
   json_builder_begin_object (details);
-  add_member_string (details, "state", action->state);
+  sesame_json_add_string (details, "state", action->state);
   json_builder_end_object (details);
   reason = g_strdup_printf ("The backend validated a token of action %s: %s",
                             action->action_code, is_valid ? "valid" : action->state);
@@ -435,16 +395,16 @@ sesame_server_api_validate (SesameRequest *req)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_boolean (builder, "isValid", is_valid);
-  add_member_string (builder, "state", action->state);
+  sesame_json_add_boolean (builder, "isValid", is_valid);
+  sesame_json_add_string (builder, "state", action->state);
   sesame_json_add_time (builder, "stateUpdatedAt", action->state_updated);
-  add_member_string (builder, "userId", action->user_id);
+  sesame_json_add_string (builder, "userId", action->user_id);
   /* @authsignal/node reads actionCode, the Go SDK and the docs action. */
-  add_member_string (builder, "actionCode", action->action_code);
-  add_member_string (builder, "action", action->action_code);
-  add_member_string (builder, "idempotencyKey", action->idempotency_key);
-  add_member_string (builder, "verificationMethod", action->verification_method);
-  add_member_string (builder, "verifiedByAuthenticatorId", action->authenticator_id);
+  sesame_json_add_string (builder, "actionCode", action->action_code);
+  sesame_json_add_string (builder, "action", action->action_code);
+  sesame_json_add_string (builder, "idempotencyKey", action->idempotency_key);
+  sesame_json_add_string (builder, "verificationMethod", action->verification_method);
+  sesame_json_add_string (builder, "verifiedByAuthenticatorId", action->authenticator_id);
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
   return;
@@ -481,15 +441,15 @@ reply_user (SesameRequest *req,
   /* An unknown (or deleted) user is simply not enrolled. */
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_member_string (builder, "userId", user_id);
+  sesame_json_add_string (builder, "userId", user_id);
   add_enrollment (builder, passkeys->len);
   if (user)
     {
-      add_member_string (builder, "username", user->username);
-      add_member_string (builder, "displayName", user->display_name);
+      sesame_json_add_string (builder, "username", user->username);
+      sesame_json_add_string (builder, "displayName", user->display_name);
     }
-  add_member_boolean (builder, "emailVerified", FALSE);
-  add_member_boolean (builder, "phoneNumberVerified", FALSE);
+  sesame_json_add_boolean (builder, "emailVerified", FALSE);
+  sesame_json_add_boolean (builder, "phoneNumberVerified", FALSE);
   json_builder_end_object (builder);
   sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
 }
@@ -686,7 +646,7 @@ load_path_action (SesameRequest *req,
     return NULL;
   if (!g_str_equal (action->user_id, user_id) || !g_str_equal (action->action_code, code))
     {
-      api_error (error, SESAME_API_ERROR_NOT_FOUND,
+      sesame_api_fail (error, SESAME_API_ERROR_NOT_FOUND,
                  "User “%s” has no action “%s” with idempotency key “%s”", user_id, code, key);
       return NULL;
     }
@@ -767,7 +727,7 @@ sesame_server_api_update_action (SesameRequest *req)
     goto fail;
   if (!sesame_is_action_state (state))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                  "\"state\" “%s” is not an action state (ALLOW, BLOCK, CHALLENGE_REQUIRED, "
                  "CHALLENGE_SUCCEEDED, CHALLENGE_FAILED, REVIEW_REQUIRED, REVIEW_SUCCEEDED, "
                  "REVIEW_FAILED)", state);
@@ -814,7 +774,7 @@ parse_from_date (const char *text,
   else
     time = g_date_time_new_from_iso8601 (fixed, utc);
   if (!time)
-    return api_error (error, SESAME_API_ERROR_INVALID_REQUEST,
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
                       "\"fromDate\" “%s” is not an ISO 8601 date and time, e.g. "
                       "2024-01-31T12:00:00Z", text);
   *usec = g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
@@ -858,7 +818,7 @@ sesame_server_api_query_actions (SesameRequest *req)
     state = NULL;
   if (state && !sesame_is_action_state (state))
     {
-      api_error (&error, SESAME_API_ERROR_INVALID_REQUEST,
+      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
                  "\"state\" “%s” is not an action state", state);
       goto fail;
     }

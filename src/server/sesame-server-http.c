@@ -803,25 +803,6 @@ sesame_json_add_time (JsonBuilder *builder,
   json_builder_add_string_value (builder, text);
 }
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
-{
-  if (!value)
-    return;
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, value);
-}
-
-static void
-add_boolean (JsonBuilder *builder,
-             const char  *member,
-             gboolean     value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
-}
 
 /* Names for the AAGUIDs of the passkey providers a developer meets most;
  * anything else is just a "Passkey". */
@@ -855,42 +836,42 @@ sesame_json_add_authenticator (JsonBuilder         *builder,
   const char *name = aaguid_name (passkey->aaguid);
 
   json_builder_begin_object (builder);
-  add_string (builder, "userAuthenticatorId", passkey->id);
-  add_string (builder, "userId", passkey->user_id);
-  add_string (builder, "verificationMethod", "PASSKEY");
+  sesame_json_add_string (builder, "userAuthenticatorId", passkey->id);
+  sesame_json_add_string (builder, "userId", passkey->user_id);
+  sesame_json_add_string (builder, "verificationMethod", "PASSKEY");
   sesame_json_add_time (builder, "createdAt", passkey->created);
   sesame_json_add_time (builder, "verifiedAt", passkey->created);
   if (passkey->last_used)
     sesame_json_add_time (builder, "lastVerifiedAt", passkey->last_used);
   if (user)
     {
-      add_string (builder, "username", user->username);
-      add_string (builder, "displayName", user->display_name);
+      sesame_json_add_string (builder, "username", user->username);
+      sesame_json_add_string (builder, "displayName", user->display_name);
     }
 
   json_builder_set_member_name (builder, "webauthnCredential");
   json_builder_begin_object (builder);
-  add_string (builder, "credentialId", credential_id);
-  add_string (builder, "name", name);
-  add_string (builder, "aaguid", passkey->aaguid);
+  sesame_json_add_string (builder, "credentialId", credential_id);
+  sesame_json_add_string (builder, "name", name);
+  sesame_json_add_string (builder, "aaguid", passkey->aaguid);
   json_builder_set_member_name (builder, "aaguidMapping");
   json_builder_begin_object (builder);
-  add_string (builder, "name", name);
+  sesame_json_add_string (builder, "name", name);
   json_builder_end_object (builder);
-  add_boolean (builder, "credentialBackedUp", passkey->backed_up);
-  add_string (builder, "credentialDeviceType",
+  sesame_json_add_boolean (builder, "credentialBackedUp", passkey->backed_up);
+  sesame_json_add_string (builder, "credentialDeviceType",
               passkey->backup_eligible ? "multiDevice" : "singleDevice");
   json_builder_set_member_name (builder, "transports");
   json_builder_begin_array (builder);
   for (guint i = 0; passkey->transports && passkey->transports[i]; i++)
     json_builder_add_string_value (builder, passkey->transports[i]);
   json_builder_end_array (builder);
-  add_string (builder, "attestationFormat", passkey->attestation_format);
+  sesame_json_add_string (builder, "attestationFormat", passkey->attestation_format);
   if (passkey->user_agent)
     {
       json_builder_set_member_name (builder, "parsedUserAgent");
       json_builder_begin_object (builder);
-      add_string (builder, "ua", passkey->user_agent);
+      sesame_json_add_string (builder, "ua", passkey->user_agent);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -902,13 +883,56 @@ void
 sesame_json_add_action_members (JsonBuilder        *builder,
                                 const SesameAction *action)
 {
-  add_string (builder, "actionCode", action->action_code);
-  add_string (builder, "idempotencyKey", action->idempotency_key);
-  add_string (builder, "userId", action->user_id);
-  add_string (builder, "state", action->state);
+  sesame_json_add_string (builder, "actionCode", action->action_code);
+  sesame_json_add_string (builder, "idempotencyKey", action->idempotency_key);
+  sesame_json_add_string (builder, "userId", action->user_id);
+  sesame_json_add_string (builder, "state", action->state);
   sesame_json_add_time (builder, "createdAt", action->created);
   sesame_json_add_time (builder, "updatedAt", action->updated);
   sesame_json_add_time (builder, "stateUpdatedAt", action->state_updated);
-  add_string (builder, "verificationMethod", action->verification_method);
-  add_string (builder, "verifiedByAuthenticatorId", action->authenticator_id);
+  sesame_json_add_string (builder, "verificationMethod", action->verification_method);
+  sesame_json_add_string (builder, "verifiedByAuthenticatorId", action->authenticator_id);
+}
+
+gboolean
+sesame_api_fail (GError        **error,
+                 SesameApiError  code,
+                 const char     *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (SESAME_API_ERROR, code, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+void
+sesame_json_add_string (JsonBuilder *builder,
+                        const char  *member,
+                        const char  *value)
+{
+  if (!value)
+    return;
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+void
+sesame_json_add_int (JsonBuilder *builder,
+                     const char  *member,
+                     gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+sesame_json_add_boolean (JsonBuilder *builder,
+                         const char  *member,
+                         gboolean     value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_boolean_value (builder, value);
 }

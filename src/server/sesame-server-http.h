@@ -160,4 +160,23 @@ void     sesame_json_add_authenticator   (JsonBuilder         *builder,
 void     sesame_json_add_action_members  (JsonBuilder         *builder,
                                           const SesameAction  *action);
 
+/* Sets @error in SESAME_API_ERROR and returns FALSE, for "return
+ * sesame_api_fail (error, …);" in handlers. */
+gboolean    sesame_api_fail         (GError        **error,
+                                     SesameApiError  code,
+                                     const char     *format,
+                                     ...) G_GNUC_PRINTF (3, 4);
+
+/* JSON members; a NULL string adds nothing, as absent fields are omitted
+ * on the wire. */
+void        sesame_json_add_string  (JsonBuilder *builder,
+                                     const char  *member,
+                                     const char  *value);
+void        sesame_json_add_int     (JsonBuilder *builder,
+                                     const char  *member,
+                                     gint64       value);
+void        sesame_json_add_boolean (JsonBuilder *builder,
+                                     const char  *member,
+                                     gboolean     value);
+
 G_END_DECLS
