@@ -629,6 +629,72 @@ test_user_upsert (Fixture      *f,
 }
 
 static void
+assert_user_ids (GPtrArray  *users,
+                 const char *expected)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  g_assert_nonnull (users);
+  for (guint i = 0; i < users->len; i++)
+    g_string_append_printf (ids, "%s%s", i ? " " : "",
+                            ((SesameUser *) g_ptr_array_index (users, i))->user_id);
+  g_assert_cmpstr (ids->str, ==, expected);
+}
+
+static void
+test_user_list_after (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *users;
+
+  /* Added out of order; "Zed" sorts first (bytewise). */
+  add_user (f->store, "t1", "dave");
+  add_user (f->store, "t1", "carol");
+  add_user (f->store, "t1", "Zed");
+  add_user (f->store, "t2", "aaron");
+
+  users = sesame_store_list_users_after (f->store, "t1", NULL, 0, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "Zed alice bob carol dave");
+  g_clear_pointer (&users, g_ptr_array_unref);
+
+  /* Pages of two, each starting after the last id of the one before. */
+  users = sesame_store_list_users_after (f->store, "t1", NULL, 2, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "Zed alice");
+  g_clear_pointer (&users, g_ptr_array_unref);
+  users = sesame_store_list_users_after (f->store, "t1", "alice", 2, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "bob carol");
+  g_clear_pointer (&users, g_ptr_array_unref);
+  users = sesame_store_list_users_after (f->store, "t1", "carol", 2, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "dave");
+  g_clear_pointer (&users, g_ptr_array_unref);
+  users = sesame_store_list_users_after (f->store, "t1", "dave", 2, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "");
+  g_clear_pointer (&users, g_ptr_array_unref);
+
+  /* The cursor need not be a user (one deleted meanwhile, say). */
+  users = sesame_store_list_users_after (f->store, "t1", "b", 0, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "bob carol dave");
+  g_clear_pointer (&users, g_ptr_array_unref);
+
+  /* Only the tenant's own users. */
+  users = sesame_store_list_users_after (f->store, "t2", NULL, 10, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "aaron");
+  g_clear_pointer (&users, g_ptr_array_unref);
+  users = sesame_store_list_users_after (f->store, "nobody", NULL, 10, &error);
+  g_assert_no_error (error);
+  assert_user_ids (users, "");
+  g_clear_pointer (&users, g_ptr_array_unref);
+}
+
+static void
 test_user_delete_cascades (Fixture      *f,
                            gconstpointer data)
 {
@@ -1459,6 +1525,7 @@ main (int argc, char **argv)
   ADD ("tenant/invalid-settings", fixture_set_up, test_tenant_invalid_settings);
   ADD ("tenant/secret-key", fixture_set_up, test_tenant_secret_key);
   ADD ("user/upsert", fixture_set_up, test_user_upsert);
+  ADD ("user/list-after", fixture_set_up, test_user_list_after);
   ADD ("user/delete-cascades", fixture_set_up, test_user_delete_cascades);
   ADD ("passkey/unknown-user", fixture_set_up, test_passkey_unknown_user);
   ADD ("passkey/duplicate", fixture_set_up, test_passkey_duplicate);

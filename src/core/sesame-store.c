@@ -1691,6 +1691,36 @@ sesame_store_list_users (SesameStore *self,
                        "users", error);
 }
 
+GPtrArray *
+sesame_store_list_users_after (SesameStore *self,
+                               const char  *tenant_id,
+                               const char  *after_user_id,
+                               guint        limit,
+                               GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id, NULL);
+
+  /* User ids are never empty, so "" stands for "from the first"; the
+   * primary key (tenant, user_id) gives the order. A negative LIMIT means
+   * none. */
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = prepare (self,
+                  "SELECT " USER_COLUMNS " FROM users"
+                  " WHERE tenant = ?1 AND user_id > ?2 ORDER BY user_id LIMIT ?3",
+                  error);
+  if (!stmt)
+    return NULL;
+  bind_text (stmt, 1, tenant_id);
+  bind_text (stmt, 2, after_user_id ? after_user_id : "");
+  bind_int64 (stmt, 3, limit ? (gint64) limit : -1);
+  return collect_rows (self, stmt, user_from_row, (GDestroyNotify) sesame_user_free,
+                       "users", error);
+}
+
 gboolean
 sesame_store_delete_user (SesameStore *self,
                           const char  *tenant_id,

@@ -225,6 +225,14 @@ SesameUser      *sesame_store_find_user_by_username (SesameStore *self,
 GPtrArray       *sesame_store_list_users     (SesameStore *self,
                                               const char  *tenant_id,
                                               GError     **error);
+/* A page of the tenant's users in user id order (bytewise): those whose
+ * user id sorts after @after_user_id (NULL: from the first), at most @limit
+ * of them (0: all). */
+GPtrArray       *sesame_store_list_users_after (SesameStore *self,
+                                                const char  *tenant_id,
+                                                const char  *after_user_id,
+                                                guint        limit,
+                                                GError     **error);
 gboolean         sesame_store_delete_user    (SesameStore *self,
                                               const char  *tenant_id,
                                               const char  *user_id,

@@ -467,6 +467,130 @@ sesame_server_api_get_user (SesameRequest *req)
   reply_user (req, req->params[0]);
 }
 
+/* GET /users?username=&limit=&lastEvaluatedUserId= → {users, lastEvaluatedUserId?} */
+
+#define QUERY_USERS_DEFAULT_LIMIT 20
+#define QUERY_USERS_MAX_LIMIT     100
+
+static gboolean
+parse_limit (const char *text,
+             guint      *limit,
+             GError    **error)
+{
+  guint64 value;
+
+  /* Digits only: no sign, space or exponent slips through. */
+  if (!text[0] || strlen (text) > 3 || strspn (text, "0123456789") != strlen (text) ||
+      !g_ascii_string_to_unsigned (text, 10, 1, QUERY_USERS_MAX_LIMIT, &value, NULL))
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
+                            "\"limit\" must be a whole number from 1 to %d, not “%s”",
+                            QUERY_USERS_MAX_LIMIT, text);
+  *limit = (guint) value;
+  return TRUE;
+}
+
+void
+sesame_server_api_query_users (SesameRequest *req)
+{
+  /* The local tenant keeps no email address or phone number, and the
+   * token filter is not implemented: refused rather than ignored, so that
+   * a backend never takes an unfiltered list for a match. */
+  static const char * const unsupported[] = { "email", "phoneNumber", "token", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  const char *username = req->query ? g_hash_table_lookup (req->query, "username") : NULL;
+  const char *limit_text = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
+  const char *after = req->query ? g_hash_table_lookup (req->query, "lastEvaluatedUserId") : NULL;
+  guint limit = QUERY_USERS_DEFAULT_LIMIT;
+  gboolean more = FALSE;
+
+  for (guint i = 0; unsupported[i]; i++)
+    if (req->query && g_hash_table_contains (req->query, unsupported[i]))
+      {
+        sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
+                         "Querying users by \"%s\" is not supported by the local tenant; "
+                         "query by \"username\" or page through them all", unsupported[i]);
+        goto fail;
+      }
+  if (limit_text && !parse_limit (limit_text, &limit, &error))
+    goto fail;
+  if (after && !*after)
+    after = NULL;
+  if (after && !check_user_id (after, &error))
+    goto fail;
+
+  if (username)
+    {
+      g_autoptr(GError) lookup_error = NULL;
+      g_autoptr(SesameUser) user = NULL;
+
+      /* An exact match: at most one user, so never a next page. An empty
+       * or impossible name matches nobody. */
+      users = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_user_free);
+      if (*username)
+        {
+          if (!sesame_check_identifier (username, "username", SESAME_ID_MAX_LEN, &error))
+            goto fail;
+          user = sesame_store_find_user_by_username (req->store, req->tenant->id, username,
+                                                     &lookup_error);
+          if (!user && !g_error_matches (lookup_error, SESAME_STORE_ERROR,
+                                         SESAME_STORE_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (&error, g_steal_pointer (&lookup_error));
+              goto fail;
+            }
+        }
+      if (user && (!after || strcmp (user->user_id, after) > 0))
+        g_ptr_array_add (users, g_steal_pointer (&user));
+    }
+  else
+    {
+      /* One more than asked for tells whether another page follows. */
+      users = sesame_store_list_users_after (req->store, req->tenant->id, after, limit + 1,
+                                             &error);
+      if (!users)
+        goto fail;
+      more = users->len > limit;
+      if (more)
+        g_ptr_array_set_size (users, limit);
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "users");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < users->len; i++)
+    {
+      SesameUser *user = g_ptr_array_index (users, i);
+      g_autoptr(GPtrArray) passkeys = list_passkeys (req, user->user_id, &error);
+
+      if (!passkeys)
+        goto fail;
+      json_builder_begin_object (builder);
+      sesame_json_add_string (builder, "userId", user->user_id);
+      sesame_json_add_string (builder, "username", user->username);
+      sesame_json_add_string (builder, "displayName", user->display_name);
+      sesame_json_add_boolean (builder, "isEnrolled", passkeys->len > 0);
+      /* Required booleans of the node SDK's QueryUsersResponse. */
+      sesame_json_add_boolean (builder, "emailVerified", FALSE);
+      sesame_json_add_boolean (builder, "phoneNumberVerified", FALSE);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (more)
+    {
+      SesameUser *last = g_ptr_array_index (users, users->len - 1);
+      sesame_json_add_string (builder, "lastEvaluatedUserId", last->user_id);
+    }
+  json_builder_end_object (builder);
+  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
+  return;
+
+fail:
+  sesame_request_reply_error (req, error, NULL, 0);
+}
+
 typedef struct
 {
   SesameRequest *req;

@@ -34,6 +34,7 @@ void     sesame_client_api_list_authenticators    (SesameRequest *req);
 void     sesame_server_api_track                  (SesameRequest *req);
 void     sesame_server_api_validate               (SesameRequest *req);
 void     sesame_server_api_get_user               (SesameRequest *req);
+void     sesame_server_api_query_users            (SesameRequest *req);
 void     sesame_server_api_update_user            (SesameRequest *req);
 void     sesame_server_api_delete_user            (SesameRequest *req);
 void     sesame_server_api_list_authenticators    (SesameRequest *req);

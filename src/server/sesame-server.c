@@ -107,6 +107,7 @@ static const Route routes[] = {
   { "POST", "/v1/users/{userId}/actions/{action}", SESAME_AUTH_SECRET, FALSE,
     sesame_server_api_track },
   { "POST", "/v1/validate", SESAME_AUTH_SECRET, FALSE, sesame_server_api_validate },
+  { "GET", "/v1/users", SESAME_AUTH_SECRET, FALSE, sesame_server_api_query_users },
   { "GET", "/v1/users/{userId}", SESAME_AUTH_SECRET, FALSE, sesame_server_api_get_user },
   { "PATCH", "/v1/users/{userId}", SESAME_AUTH_SECRET, FALSE, sesame_server_api_update_user },
   { "DELETE", "/v1/users/{userId}", SESAME_AUTH_SECRET, FALSE, sesame_server_api_delete_user },

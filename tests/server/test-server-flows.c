@@ -411,6 +411,286 @@ test_get_user (Fixture      *f,
   g_assert_false (sesame_test_get_bool (sesame_test_reply_object (unknown), "isEnrolled"));
 }
 
+/* GET /v1/users: the ids of the page, space-separated, and its cursor
+ * ("(none)" when the reply has no lastEvaluatedUserId). */
+static char *
+query_users (Fixture     *f,
+             const char  *query,
+             char       **cursor)
+{
+  g_autofree char *path = g_strconcat ("/v1/users", query, NULL);
+  g_autoptr(SesameTestReply) reply = sesame_test_request (f->server, "GET", path, f->secret_auth,
+                                                          NULL);
+  g_autoptr(GString) ids = g_string_new (NULL);
+  JsonObject *object;
+  JsonArray *users;
+
+  sesame_test_assert_ok (reply);
+  object = sesame_test_reply_object (reply);
+  users = sesame_test_get_array (object, "users");
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      g_assert_nonnull (user);
+      if (!user)
+        continue;
+      g_string_append_printf (ids, "%s%s", i ? " " : "", sesame_test_get_string (user, "userId"));
+    }
+  if (json_object_has_member (object, "lastEvaluatedUserId"))
+    *cursor = g_strdup (sesame_test_get_string (object, "lastEvaluatedUserId"));
+  else
+    *cursor = g_strdup ("(none)");
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static void
+test_query_users (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr(SesameTestPasskey) passkey = NULL;
+  g_autoptr(SesameTestReply) found = NULL;
+  g_autoptr(SesameTestReply) unenrolled = NULL;
+  g_autoptr(SesameTestReply) preflight = NULL;
+  g_autofree char *bob_token = NULL;
+  g_autofree char *carol_token = NULL;
+  g_autofree char *wrong_secret = NULL;
+  JsonObject *object, *user;
+  JsonArray *users;
+
+  if (!have_server (f))
+    return;
+  passkey = sesame_test_register (f->server, "alice", "alice", "{\"username\":\"alice\"}", NULL);
+  bob_token = sesame_test_track (f->server, "bob", "addPasskey",
+                                 "{\"username\":\"bob\",\"displayName\":\"Bob Smith\"}", NULL);
+  carol_token = sesame_test_track (f->server, "carol", "addPasskey", "{\"username\":\"carol\"}",
+                                   NULL);
+
+  /* By username: an exact match, with its enrolment; never a cursor. */
+  found = sesame_test_request (f->server, "GET", "/v1/users?username=alice", f->secret_auth,
+                               NULL);
+  sesame_test_assert_ok (found);
+  object = sesame_test_reply_object (found);
+  users = sesame_test_get_array (object, "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 1);
+  g_assert_false (json_object_has_member (object, "lastEvaluatedUserId"));
+  if (json_array_get_length (users) == 1)
+    {
+      user = json_array_get_object_element (users, 0);
+      g_assert_cmpstr (sesame_test_get_string (user, "userId"), ==, "alice");
+      g_assert_cmpstr (sesame_test_get_string (user, "username"), ==, "alice");
+      g_assert_true (sesame_test_get_bool (user, "isEnrolled"));
+      g_assert_false (json_object_has_member (user, "displayName"));
+    }
+
+  unenrolled = sesame_test_request (f->server, "GET", "/v1/users?username=bob&limit=5",
+                                    f->secret_auth, NULL);
+  sesame_test_assert_ok (unenrolled);
+  users = sesame_test_get_array (sesame_test_reply_object (unenrolled), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 1);
+  if (json_array_get_length (users) == 1)
+    {
+      user = json_array_get_object_element (users, 0);
+      g_assert_cmpstr (sesame_test_get_string (user, "userId"), ==, "bob");
+      g_assert_cmpstr (sesame_test_get_string (user, "displayName"), ==, "Bob Smith");
+      g_assert_false (sesame_test_get_bool (user, "isEnrolled"));
+    }
+
+  {
+    static const struct
+    {
+      const char *query;
+      const char *ids;
+      const char *cursor;
+    } pages[] = {
+      /* Not found, or not an exact match: an empty list. */
+      { "?username=nobody", "", "(none)" },
+      { "?username=ALICE", "", "(none)" },
+      { "?username=", "", "(none)" },
+      /* Everyone, by user id; the cursor only while more follow. */
+      { "", "alice bob carol", "(none)" },
+      { "?limit=2", "alice bob", "bob" },
+      { "?limit=2&lastEvaluatedUserId=bob", "carol", "(none)" },
+      { "?limit=3", "alice bob carol", "(none)" },
+      { "?limit=1&lastEvaluatedUserId=alice", "bob", "bob" },
+      { "?lastEvaluatedUserId=carol", "", "(none)" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autofree char *cursor = NULL;
+        g_autofree char *ids = query_users (f, pages[i].query, &cursor);
+
+        if (!g_str_equal (ids, pages[i].ids) || !g_str_equal (cursor, pages[i].cursor))
+          {
+            g_test_message ("GET /v1/users%s → [%s] cursor %s, expected [%s] cursor %s",
+                            pages[i].query, ids, cursor, pages[i].ids, pages[i].cursor);
+            g_test_fail ();
+          }
+      }
+  }
+
+  /* Following the cursor visits everyone once. */
+  {
+    g_autoptr(GString) all = g_string_new (NULL);
+    g_autofree char *cursor = NULL;
+    guint n_pages = 0;
+
+    do
+      {
+        g_autofree char *query = cursor ? g_strdup_printf ("?limit=2&lastEvaluatedUserId=%s",
+                                                           cursor)
+                                        : g_strdup ("?limit=2");
+        g_autofree char *ids = NULL;
+
+        g_clear_pointer (&cursor, g_free);
+        ids = query_users (f, query, &cursor);
+        g_string_append_printf (all, "%s%s", all->len ? " " : "", ids);
+        if (g_str_equal (cursor, "(none)"))
+          g_clear_pointer (&cursor, g_free);
+      }
+    while (cursor && ++n_pages < 10);
+    g_assert_cmpstr (all->str, ==, "alice bob carol");
+  }
+
+  /* A bad limit, and the filters the local tenant cannot apply. */
+  {
+    static const char * const bad[] = {
+      "?limit=0", "?limit=101", "?limit=-1", "?limit=abc", "?limit=2.5", "?limit=",
+      "?limit=%2B5", "?limit=1e2",
+    };
+    static const char * const unsupported[] = {
+      "?email=alice%40example.com", "?phoneNumber=%2B15555550100", "?token=abc",
+      "?username=alice&email=alice%40example.com",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *path = g_strconcat ("/v1/users", bad[i], NULL);
+        g_autoptr(SesameTestReply) reply = sesame_test_request (f->server, "GET", path,
+                                                                f->secret_auth, NULL);
+        sesame_test_assert_error (reply, "invalid_request");
+      }
+    for (gsize i = 0; i < G_N_ELEMENTS (unsupported); i++)
+      {
+        g_autofree char *path = g_strconcat ("/v1/users", unsupported[i], NULL);
+        g_autoptr(SesameTestReply) reply = sesame_test_request (f->server, "GET", path,
+                                                                f->secret_auth, NULL);
+        sesame_test_assert_error (reply, "invalid_request");
+        g_assert_nonnull (strstr (sesame_test_get_string (sesame_test_reply_object (reply),
+                                                          "errorDescription"),
+                                  "not supported by the local tenant"));
+      }
+  }
+
+  /* The secret key only: not the tenant id, not another key, not none. */
+  wrong_secret = sesame_test_basic ("sk_not-the-key", TRUE);
+  {
+    const char *auths[] = { NULL, f->tenant_auth, wrong_secret };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (auths); i++)
+      {
+        g_autoptr(SesameTestReply) reply = sesame_test_request (f->server, "GET",
+                                                                "/v1/users?username=alice",
+                                                                auths[i], NULL);
+        sesame_test_assert_error (reply, "unauthorized");
+      }
+  }
+
+  /* The node SDK calls it cross-origin too. */
+  preflight = sesame_test_preflight (f->server, "/v1/users?username=alice", "GET");
+  g_assert_true (SOUP_STATUS_IS_SUCCESSFUL (preflight->status));
+  g_assert_cmpstr (soup_message_headers_get_one (preflight->headers,
+                                                 "Access-Control-Allow-Origin"), ==,
+                   f->server->origin);
+  g_assert_nonnull (strstr (soup_message_headers_get_one (preflight->headers,
+                                                          "Access-Control-Allow-Methods"),
+                            "GET"));
+}
+
+/* POST to the sample app's backend as its page does: same Origin, JSON.
+ * Its replies are same-origin, so no CORS check here. */
+static guint
+app_post (Fixture     *f,
+          const char  *path,
+          const char  *body,
+          JsonObject **reply_out)
+{
+  g_autofree char *uri = g_strconcat (f->server->origin, path, NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", uri);
+  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Origin",
+                                f->server->origin);
+  soup_message_set_request_body_from_bytes (message, "application/json", request);
+  reply = soup_session_send_and_read (f->server->session, message, NULL, &error);
+  g_assert_no_error (error);
+  if (!reply)
+    return 0;
+  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  if (soup_message_get_status (message) != SOUP_STATUS_OK)
+    g_test_message ("POST %s %s → %u %s", path, body, soup_message_get_status (message), text);
+  if (reply_out)
+    *reply_out = sesame_test_parse_object (text);
+  return soup_message_get_status (message);
+}
+
+static void
+test_sample_app_signup_after_restart (Fixture      *f,
+                                      gconstpointer data)
+{
+  g_autoptr(JsonObject) carol = NULL;
+  g_autoptr(JsonObject) dave = NULL;
+  g_autoptr(JsonObject) dave_again = NULL;
+  g_autoptr(JsonObject) carol_again = NULL;
+  g_autoptr(JsonObject) options = NULL;
+  g_autoptr(JsonObject) credential = NULL;
+  g_autoptr(SesameTestPasskey) passkey = NULL;
+  g_autoptr(SesameTestReply) added = NULL;
+  g_autofree char *bearer = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *dave_id = NULL;
+
+  if (!have_server (f))
+    return;
+
+  /* carol signs up and gets her passkey; dave signs up and stops there. */
+  g_assert_cmpuint (app_post (f, "/api/signup", "{\"username\":\"carol\"}", &carol), ==,
+                    SOUP_STATUS_OK);
+  options = sesame_test_registration_options (f->server, sesame_test_get_string (carol, "token"),
+                                              "carol");
+  passkey = sesame_test_passkey_new ();
+  credential = sesame_test_registration_credential (
+    passkey, sesame_test_get_string (sesame_test_get_object (options, "options"), "challenge"),
+    f->server->origin, "localhost", SESAME_TEST_FLAGS_REGISTER, "none");
+  body = sesame_test_c3_body (credential, sesame_test_get_string (options, "challengeId"));
+  bearer = sesame_test_bearer (sesame_test_get_string (carol, "token"));
+  added = sesame_test_request (f->server, "POST", SESAME_TEST_C3, bearer, body);
+  sesame_test_assert_ok (added);
+  g_assert_cmpuint (app_post (f, "/api/signup", "{\"username\":\"dave\"}", &dave), ==,
+                    SOUP_STATUS_OK);
+  dave_id = g_strdup (sesame_test_get_string (dave, "userId"));
+
+  /* A restart empties the backend's memory: only the tenant's
+   * GET /v1/users?username= knows the names now. */
+  f->server = sesame_test_server_restart (f->server, TRUE, NULL);
+
+  g_assert_cmpuint (app_post (f, "/api/signup", "{\"username\":\"carol\"}", &carol_again), ==,
+                    SOUP_STATUS_CONFLICT);
+  g_assert_cmpstr (sesame_test_get_string (carol_again, "error"), ==, "conflict");
+
+  /* An abandoned signup may be finished, on the same user: without the
+   * query the backend would pick a new user id, which the tenant refuses
+   * (the username is taken). */
+  g_assert_cmpuint (app_post (f, "/api/signup", "{\"username\":\"dave\"}", &dave_again), ==,
+                    SOUP_STATUS_OK);
+  g_assert_cmpstr (sesame_test_get_string (dave_again, "userId"), ==, dave_id);
+  g_assert_cmpint (sesame_test_db_int (f->server, "SELECT count(*) FROM users"), ==, 2);
+}
+
 static gboolean
 actions_have (JsonArray  *array,
               const char *code)
@@ -734,6 +1014,8 @@ main (int    argc,
   add ("/sesame/server/flow/authenticators", test_authenticators);
   add ("/sesame/server/flow/existence-check", test_existence_check);
   add ("/sesame/server/flow/get-user", test_get_user);
+  add ("/sesame/server/flow/query-users", test_query_users);
+  add ("/sesame/server/flow/sample-app-signup-after-restart", test_sample_app_signup_after_restart);
   add ("/sesame/server/flow/query-actions", test_query_actions);
   add ("/sesame/server/flow/get-update-action", test_get_update_action);
   add ("/sesame/server/flow/delete-authenticator", test_delete_authenticator);
