@@ -1241,12 +1241,14 @@ sesame_client_api_verify_passkey (SesameRequest *req)
     }
 
   /* A sign-in for a given user (token, tracked action) is completed only by
-   * that user's passkey. */
+   * that user's passkey. Another user's passkey proves nothing about the
+   * user the action is for, and anyone with the tenant ID can present one:
+   * it is logged and refused, but must not fail that user's action. */
   if (challenge->user_id && !g_str_equal (challenge->user_id, passkey->user_id))
     {
       sesame_api_fail (&error, SESAME_API_ERROR_INVALID_CREDENTIAL,
                  "This passkey belongs to another user than the one this sign-in is for");
-      goto failed_ceremony;
+      goto refused;
     }
 
   key_data = g_bytes_get_data (passkey->public_key, &key_len);

@@ -44,6 +44,7 @@ struct _SesameServer
   char        *tenant_id;
   guint        purge_source;
   gboolean     sample_app_started;
+  gboolean     loopback_only;   /* listening on loopback: only local Host names */
 };
 
 G_DEFINE_FINAL_TYPE (SesameServer, sesame_server, G_TYPE_OBJECT)
@@ -455,6 +456,58 @@ got_chunk_cb (SoupServerMessage *msg,
     refuse_too_large (self, msg);
 }
 
+/* A page on another site can point its own host name at 127.0.0.1 (DNS
+ * rebinding) and then reach a loopback server as "same origin". Such a
+ * request still names the other site in Host, so a server that only
+ * listens on loopback answers only to local names. */
+static gboolean
+host_is_local (const char *host)
+{
+  g_autofree char *name = NULL;
+  const char *end;
+
+  if (!host)
+    return TRUE;   /* HTTP/1.0 without Host: no name to rebind */
+  if (host[0] == '[')
+    {
+      end = strchr (host, ']');
+      if (!end)
+        return FALSE;
+      name = g_strndup (host + 1, end - host - 1);
+      end++;
+    }
+  else
+    {
+      end = strchr (host, ':');
+      name = end ? g_strndup (host, end - host) : g_strdup (host);
+      if (!end)
+        end = host + strlen (host);
+    }
+  if (*end != '\0' && *end != ':')
+    return FALSE;
+  return g_ascii_strcasecmp (name, "localhost") == 0 ||
+         g_str_has_suffix (name, ".localhost") ||
+         g_str_equal (name, "127.0.0.1") || g_str_equal (name, "::1");
+}
+
+static void
+refuse_foreign_host (SesameServer      *self,
+                     SoupServerMessage *msg,
+                     const char        *host)
+{
+  g_autoptr(GError) error = NULL;
+  SesameRequest req;
+
+  request_init (&req, self, msg, NULL);
+  error = g_error_new (SESAME_API_ERROR, SESAME_API_ERROR_FORBIDDEN,
+                       "This local tenant answers only to localhost; the request was for “%s”",
+                       host);
+  sesame_request_reply_error (&req, error, NULL, 0);
+  g_debug ("%s %s → 403 (Host “%s” is not local)", req.method,
+           g_uri_get_path (soup_server_message_get_uri (msg)), host);
+  sesame_request_clear (&req);
+}
+
 /* Connected to every message, whatever handler its path reaches (the
  * sample app's routes included), and run before libsoup answers an
  * "Expect: 100-continue". */
@@ -464,6 +517,13 @@ got_headers_cb (SoupServerMessage *msg,
 {
   SesameServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+
+  if (self->loopback_only && soup_server_message_get_status (msg) == 0 && !host_is_local (host))
+    {
+      refuse_foreign_host (self, msg, host);
+      return;
+    }
 
   if (soup_server_message_get_status (msg) == 0 &&
       soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
@@ -727,6 +787,7 @@ sesame_server_listen (SesameServer *self,
   socket_address = g_inet_socket_address_new (inet, port);
   if (!soup_server_listen (self->soup, socket_address, 0, error))
     return FALSE;
+  self->loopback_only = g_inet_address_get_is_loopback (inet);
   self->port = listening_port (self->soup);
 
   /* Browsers and Node may resolve "localhost" to ::1 first. */

@@ -75,6 +75,50 @@ test_basic_tenant_forms (Fixture      *f,
     }
 }
 
+/* DNS rebinding: a page on another site that points its host name at
+ * 127.0.0.1 reaches the server with its own name in Host. A loopback
+ * tenant answers only to local names, and changes nothing for others. */
+static void
+test_foreign_host (Fixture      *f,
+                   gconstpointer data)
+{
+  static const char * const foreign[] = { "evil.example", "evil.example:7878", "localhost.evil.example",
+                                          "127.0.0.1.evil.example", "[::2]:80" };
+  static const char * const local[] = { "localhost", "127.0.0.1", "[::1]", "app.localhost" };
+  g_autoptr(SesameTestSnapshot) before = NULL;
+  g_autoptr(SesameTestSnapshot) after = NULL;
+  g_autofree char *auth = NULL;
+
+  if (!have_server (f))
+    return;
+  auth = sesame_test_basic (f->server->tenant_id, FALSE);
+  before = sesame_test_snapshot (f->server);
+  for (gsize i = 0; i < G_N_ELEMENTS (foreign); i++)
+    {
+      const char * const headers[] = { "Host", foreign[i], NULL };
+      g_autoptr(SesameTestReply) challenge =
+        sesame_test_request_full (f->server, "POST", "/v1/client/challenge", auth, NULL,
+                                  "{\"action\":\"signInWithPasskey\"}", -1, headers);
+      g_autoptr(SesameTestReply) config =
+        sesame_test_request_full (f->server, "GET", "/api/config", NULL, NULL, NULL, 0, headers);
+
+      sesame_test_assert_error (challenge, "forbidden");
+      g_assert_cmpuint (config->status, ==, 403);
+    }
+  after = sesame_test_snapshot (f->server);
+  sesame_test_assert_unchanged (before, after, "requests for a foreign Host");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (local); i++)
+    {
+      const char * const headers[] = { "Host", local[i], NULL };
+      g_autoptr(SesameTestReply) challenge =
+        sesame_test_request_full (f->server, "POST", "/v1/client/challenge", auth, NULL,
+                                  "{\"action\":\"signInWithPasskey\"}", -1, headers);
+
+      sesame_test_assert_ok (challenge);
+    }
+}
+
 static void
 test_basic_secret_forms (Fixture      *f,
                          gconstpointer data)
@@ -527,6 +571,7 @@ main (int    argc,
 
   add ("/sesame/server/compat/basic-tenant-forms", test_basic_tenant_forms);
   add ("/sesame/server/compat/basic-secret-forms", test_basic_secret_forms);
+  add ("/sesame/server/compat/foreign-host", test_foreign_host);
   add ("/sesame/server/compat/plus-in-user-id", test_plus_in_user_id);
   add ("/sesame/server/compat/cors-preflight", test_cors_preflight);
   add ("/sesame/server/compat/cors-and-json-on-errors", test_cors_on_errors);
