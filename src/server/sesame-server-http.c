@@ -7,6 +7,7 @@
 #include "sesame-server-private.h"
 #include "sesame-webauthn.h"
 
+#include <openssl/crypto.h>
 #include <string.h>
 
 G_DEFINE_QUARK (sesame-api-error-quark, sesame_api_error)
@@ -334,8 +335,10 @@ sesame_request_authenticate (SesameRequest *req,
           ok = authenticate_tenant (req, text, error);
           req->auth = SESAME_AUTH_TENANT;
         }
-      /* The decoded text may hold a secret: wipe it. */
-      memset (text, 0, strlen (text));
+      /* Both the header's copy and the decoded text may hold a secret key;
+       * the heap they go back to should not keep it. */
+      OPENSSL_cleanse (text, strlen (text));
+      OPENSSL_cleanse (trimmed, strlen (trimmed));
       return ok;
     }
   if (g_ascii_strcasecmp (scheme, "Bearer") == 0)

@@ -49,7 +49,8 @@ static const GOptionEntry entries[] = {
   { "tenant-id", 0, 0, G_OPTION_ARG_STRING, &opt_tenant_id,
     "Use this tenant ID instead of a random one", "ID" },
   { "secret-key", 0, 0, G_OPTION_ARG_STRING, &opt_secret_key,
-    "Set this secret key instead of rotating it on every start", "KEY" },
+    "Set this secret key instead of rotating it on every start (or set "
+    "SESAME_SECRET_KEY, which other users cannot see in the process list)", "KEY" },
   { "challenge-lifetime", 0, 0, G_OPTION_ARG_INT64, &opt_challenge_lifetime,
     "Seconds a WebAuthn challenge stays valid (default 300)", "SECONDS" },
   { "user-verification", 0, 0, G_OPTION_ARG_STRING, &opt_user_verification,
@@ -154,6 +155,10 @@ run (GMainLoop *loop,
   options.tenant_id = opt_tenant_id;
   options.rp_id = opt_rp_id;
   options.origins = (const char * const *) opt_origins;
+  /* A command-line argument is visible to every local user in /proc; the
+   * environment is not. The option wins when both are given. */
+  if (!opt_secret_key && g_getenv ("SESAME_SECRET_KEY") && *g_getenv ("SESAME_SECRET_KEY"))
+    opt_secret_key = g_strdup (g_getenv ("SESAME_SECRET_KEY"));
   options.secret_key = opt_secret_key;
   options.challenge_lifetime = MAX (opt_challenge_lifetime, 0);
   options.user_verification = opt_user_verification;

@@ -98,6 +98,28 @@ test_pinned (void)
   sesame_test_server_stop (server);
 }
 
+/* The key from the environment, where other local users cannot read it
+ * (unlike an argument in /proc/PID/cmdline); the option wins over it. */
+static void
+test_secret_from_environment (void)
+{
+  g_autoptr(SesameTestServer) from_env = NULL;
+  g_autoptr(SesameTestServer) from_option = NULL;
+
+  if (!have_server ())
+    return;
+  g_setenv ("SESAME_SECRET_KEY", "sk_test_from_environment_0123", TRUE);
+  from_env = sesame_test_server_start (NULL, NULL);
+  from_option = sesame_test_server_start (NULL, "--secret-key", "sk_test_from_option_0123", NULL);
+  g_unsetenv ("SESAME_SECRET_KEY");
+
+  g_assert_cmpstr (from_env->secret_key, ==, "sk_test_from_environment_0123");
+  g_assert_cmpuint (server_api_status (from_env, "sk_test_from_environment_0123"), ==, 200);
+  g_assert_cmpstr (from_option->secret_key, ==, "sk_test_from_option_0123");
+  sesame_test_server_stop (from_env);
+  sesame_test_server_stop (from_option);
+}
+
 static void
 test_secret_rotates (void)
 {
@@ -266,6 +288,7 @@ main (int    argc,
   g_test_add_func ("/sesame/server/startup/lines", test_lines);
   g_test_add_func ("/sesame/server/startup/pinned-tenant-and-key", test_pinned);
   g_test_add_func ("/sesame/server/startup/secret-rotates", test_secret_rotates);
+  g_test_add_func ("/sesame/server/startup/secret-from-environment", test_secret_from_environment);
   g_test_add_func ("/sesame/server/startup/rp-id-with-port", test_rp_id_with_port);
   g_test_add_func ("/sesame/server/startup/origin-outside-rp-id", test_origin_outside_rp_id);
   g_test_add_func ("/sesame/server/startup/busy-port", test_busy_port);
