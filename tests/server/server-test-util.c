@@ -22,6 +22,15 @@ sesame_test_server_binary (void)
   return path && *path ? path : NULL;
 }
 
+gboolean
+sesame_test_require_server (void)
+{
+  if (sesame_test_server_binary ())
+    return TRUE;
+  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
+  return FALSE;
+}
+
 /* Main-loop waiting with a deadline, so that a hung server fails the test
  * instead of hanging it. */
 
@@ -792,6 +801,28 @@ char *
 sesame_test_secret_auth (SesameTestServer *server)
 {
   return sesame_test_basic (server->secret_key, TRUE);
+}
+
+void
+sesame_test_session_set_up (SesameTestSession *session,
+                            gconstpointer      data)
+{
+  if (!sesame_test_server_binary ())
+    return;
+  session->server = sesame_test_server_start (NULL, NULL);
+  session->secret_auth = sesame_test_secret_auth (session->server);
+  session->tenant_auth = sesame_test_tenant_auth (session->server);
+}
+
+void
+sesame_test_session_tear_down (SesameTestSession *session,
+                               gconstpointer      data)
+{
+  if (session->server && session->server->process)
+    sesame_test_server_stop (session->server);
+  g_clear_pointer (&session->server, sesame_test_server_free);
+  g_clear_pointer (&session->secret_auth, g_free);
+  g_clear_pointer (&session->tenant_auth, g_free);
 }
 
 /* JSON */

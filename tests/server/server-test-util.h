@@ -48,6 +48,8 @@ typedef struct
 
 /* NULL when $SESAME_SERVER is unset; the test should then skip. */
 const char       *sesame_test_server_binary    (void);
+/* TRUE when there is a server to test; otherwise marks the test skipped. */
+gboolean          sesame_test_require_server   (void);
 
 /* Runs `sesame-server --port 0 --data-dir DIR` plus the NULL-terminated
  * arguments and waits for the five startup lines, checking their exact
@@ -275,6 +277,20 @@ void                sesame_test_assert_unchanged (const SesameTestSnapshot *befo
 void                sesame_test_assert_no_data_change (const SesameTestSnapshot *before,
                                                        const SesameTestSnapshot *after,
                                                        const char               *label);
+
+/* A server of one's own with its two Basic authorizations: the fixture of
+ * most server tests. Start does nothing when there is no server binary. */
+typedef struct
+{
+  SesameTestServer *server;
+  char             *secret_auth;   /* Basic secret key, for the Server API */
+  char             *tenant_auth;   /* Basic tenant ID, for the Client API */
+} SesameTestSession;
+
+void sesame_test_session_set_up    (SesameTestSession *session,
+                                    gconstpointer      data);
+void sesame_test_session_tear_down (SesameTestSession *session,
+                                    gconstpointer      data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTestServer, sesame_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTestReply, sesame_test_reply_free)

@@ -104,15 +104,6 @@ fixture_tear_down (Fixture      *f,
   g_free (f->bob_action_key);
 }
 
-static gboolean
-have_server (Fixture *f)
-{
-  if (f->server)
-    return TRUE;
-  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
-  return FALSE;
-}
-
 /* Sends one bad request and checks the error and that nothing changed. */
 static void
 expect_full (Fixture    *f,
@@ -915,7 +906,7 @@ test_json (Fixture      *f,
   /* An empty body is left out: a server may read it as {} (curl -X POST). */
   static const char * const not_objects[] = { "null", "42", "\"text\"", "[]", "true" };
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -955,7 +946,7 @@ test_oversized (Fixture      *f,
   const Endpoint *e = data;
   static const gsize sizes[] = { SESAME_TEST_MAX_BODY + 1, 1024 * 1024 };
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
@@ -1005,7 +996,7 @@ test_auth (Fixture      *f,
   g_autofree char *plain_secret = NULL;
   g_auto(Request) r = { 0 };
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   secret_as_tenant = sesame_test_secret_auth (f->server);
   e->prepare (f, &r);
@@ -1083,7 +1074,7 @@ test_fields (Fixture      *f,
 {
   const Endpoint *e = data;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   e->fields (f, e);
   control (f, e);
@@ -1098,7 +1089,7 @@ test_body_limit_boundary (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   const char *prefix = "{\"action\":\"signInWithPasskey\",\"zz\":\"";
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* Exactly 64 KiB is still allowed. */
   padding = g_strnfill (SESAME_TEST_MAX_BODY - strlen (prefix) - 2, 'x');

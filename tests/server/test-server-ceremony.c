@@ -64,15 +64,6 @@ fixture_tear_down (Fixture      *f,
   g_free (f->tenant_auth);
 }
 
-static gboolean
-have_server (void)
-{
-  if (sesame_test_server_binary ())
-    return TRUE;
-  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
-  return FALSE;
-}
-
 #define NO_SERVER_START GINT_TO_POINTER (1)
 
 static const char *
@@ -270,7 +261,7 @@ test_replayed_registration_challenge (Fixture      *f,
   g_autoptr(SesameTestPasskey) second = sesame_test_passkey_new ();
   g_autoptr(JsonObject) credential = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   pending_start (f, &p, "carol");
   body = pending_body (f, &p, NULL, NULL, SESAME_TEST_FLAGS_REGISTER);
@@ -299,7 +290,7 @@ test_replayed_authentication_challenge (Fixture      *f,
   g_autoptr(SesameTestReply) again = NULL;
   g_autoptr(SesameTestReply) same = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   options = sign_in_options (f, f->tenant_auth, "login");
   body = assertion_body (f, options, f->alice, NULL, NULL, SESAME_TEST_FLAGS_ASSERT,
@@ -326,7 +317,7 @@ test_expired_challenge (Fixture      *f,
   g_autoptr(SesameTestReply) registration = NULL;
   g_autoptr(SesameTestReply) authentication = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   fixture_start (f, "--challenge-lifetime", "1", NULL);
   pending_start (f, &p, "carol");
@@ -358,7 +349,7 @@ test_challenge_of_another_server (Fixture      *f,
   g_autofree char *bearer = NULL;
   g_autoptr(JsonObject) other_options = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* A challenge id minted by another tenant (another data dir): unknown
    * here. */
@@ -423,7 +414,7 @@ test_challenge_of_another_tenant (Fixture      *f,
   g_autoptr(SesameTestReply) authentication = NULL;
   g_autoptr(SesameTestReply) alice_in_b = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   if (!add_tenant (f, "tenant-b", "sk_tenant_b_0123456789abcdef"))
     return;
@@ -472,7 +463,7 @@ test_origin_not_expected (Fixture      *f,
   g_autoptr(SesameTestReply) authentication = NULL;
   gint64 events;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   pending_start (f, &p, "carol");
   c3_body = pending_body (f, &p, "http://localhost:9999", NULL, SESAME_TEST_FLAGS_REGISTER);
@@ -505,7 +496,7 @@ test_rp_id_mismatch (Fixture      *f,
   g_autoptr(SesameTestReply) registration = NULL;
   g_autoptr(SesameTestReply) authentication = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   pending_start (f, &p, "carol");
   c3_body = pending_body (f, &p, NULL, "example.com", SESAME_TEST_FLAGS_REGISTER);
@@ -536,7 +527,7 @@ test_wrong_type (Fixture      *f,
   g_autoptr(SesameTestReply) registration = NULL;
   g_autoptr(SesameTestReply) authentication = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   pending_start (f, &p, "carol");
   challenge = sesame_test_b64url_decode (pending_challenge (&p));
@@ -583,7 +574,7 @@ test_bad_signatures (Fixture      *f,
   g_autoptr(SesameTestReply) authentication = NULL;
   g_autofree char *count_sql = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* A packed self attestation signed by another key than the credential's. */
   pending_start (f, &p, "carol");
@@ -619,7 +610,7 @@ test_sign_count_regression (Fixture      *f,
   g_autofree char *sql = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   f->alice->sign_count = 4;
   signed_in = sesame_test_sign_in (f->server, f->alice, NULL);   /* counter 5 */
@@ -644,7 +635,7 @@ test_user_presence (Fixture      *f,
   g_autoptr(SesameTestReply) registration = NULL;
   g_autoptr(SesameTestReply) authentication = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   pending_start (f, &p, "carol");
   c3_body = pending_body (f, &p, NULL, NULL, 0x44 /* UV | AT, no UP */);
@@ -665,7 +656,7 @@ test_user_verification_preferred (Fixture      *f,
   g_autofree char *body = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* The default policy is "preferred": UP alone signs in. */
   options = sign_in_options (f, f->tenant_auth, NULL);
@@ -716,7 +707,7 @@ test_user_verification_required (Fixture      *f,
   g_autoptr(SesameTestReply) ok = NULL;
   JsonObject *selection;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   set_user_verification (f, "required");
 
@@ -757,7 +748,7 @@ test_other_users_passkey_with_token (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   JsonArray *allowed;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* signIn({token}) for alice: her passkeys only. */
   token = sesame_test_track (f->server, "alice", "transfer", NULL, &tracked);
@@ -792,7 +783,7 @@ test_registration_challenge_at_sign_in (Fixture      *f,
   g_autofree char *body = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* Challenges are bound to their ceremony. */
   pending_start (f, &p, "carol");
@@ -815,7 +806,7 @@ test_challenge_of_another_user (Fixture      *f,
   g_autofree char *body = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* Carol's registration challenge, completed with dave's token. */
   pending_start (f, &carol, "carol");
@@ -838,7 +829,7 @@ test_duplicate_credential (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   g_autofree char *owner = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* Alice's authenticator registering her credential again, for carol. */
   pending_start (f, &p, "carol");
@@ -863,7 +854,7 @@ test_expired_token_ceremony (Fixture      *f,
   g_autofree char *body = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* A registration whose token expired between C2 and C3 (the server has
    * no token-lifetime option, so the expired token is made with the

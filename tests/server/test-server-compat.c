@@ -10,43 +10,7 @@
 
 #include <string.h>
 
-typedef struct
-{
-  SesameTestServer *server;
-  char             *secret_auth;
-  char             *tenant_auth;
-} Fixture;
-
-static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
-{
-  if (!sesame_test_server_binary ())
-    return;
-  f->server = sesame_test_server_start (NULL, NULL);
-  f->secret_auth = sesame_test_secret_auth (f->server);
-  f->tenant_auth = sesame_test_tenant_auth (f->server);
-}
-
-static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
-{
-  if (f->server && f->server->process)
-    sesame_test_server_stop (f->server);
-  g_clear_pointer (&f->server, sesame_test_server_free);
-  g_free (f->secret_auth);
-  g_free (f->tenant_auth);
-}
-
-static gboolean
-have_server (Fixture *f)
-{
-  if (f->server)
-    return TRUE;
-  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
-  return FALSE;
-}
+typedef SesameTestSession Fixture;
 
 static void
 test_basic_tenant_forms (Fixture      *f,
@@ -55,7 +19,7 @@ test_basic_tenant_forms (Fixture      *f,
   g_autofree char *without = NULL;
   g_autofree char *with = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   without = sesame_test_basic (f->server->tenant_id, FALSE);
   with = sesame_test_basic (f->server->tenant_id, TRUE);
@@ -89,7 +53,7 @@ test_foreign_host (Fixture      *f,
   g_autoptr(SesameTestSnapshot) after = NULL;
   g_autofree char *auth = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   auth = sesame_test_basic (f->server->tenant_id, FALSE);
   before = sesame_test_snapshot (f->server);
@@ -123,7 +87,7 @@ static void
 test_basic_secret_forms (Fixture      *f,
                          gconstpointer data)
 {
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   for (int i = 0; i < 2; i++)
     {
@@ -152,7 +116,7 @@ test_plus_in_user_id (Fixture      *f,
   g_autofree char *body = NULL;
   g_autoptr(SesameTestReply) valid = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* The node SDK interpolates "a+b@example.com" into the path as is. */
   passkey = sesame_test_register (f->server, "a+b@example.com", "a+b@example.com", NULL,
@@ -238,7 +202,7 @@ test_cors_preflight (Fixture      *f,
     { "/v1/users/alice/actions?codes=signIn", "GET" },
   };
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
     {
@@ -274,7 +238,7 @@ test_cors_on_errors (Fixture      *f,
   g_autoptr(SesameTestReply) missing = NULL;
   g_autoptr(SesameTestReply) unknown_route = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* The request helper fails the test on any reply without
    * Access-Control-Allow-Origin or with a non-JSON body. */
@@ -298,7 +262,7 @@ test_method_not_allowed (Fixture      *f,
   g_autoptr(SesameTestReply) get_challenge = NULL;
   g_autoptr(SesameTestReply) put_user = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   get_challenge = sesame_test_request (f->server, "GET", "/v1/client/challenge", f->tenant_auth,
                                        NULL);
@@ -316,7 +280,7 @@ test_validate_challenge_required (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   JsonObject *object;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   token = sesame_test_track (f->server, "alice", "addPasskey", NULL, NULL);
   body = g_strdup_printf ("{\"token\":\"%s\",\"action\":\"addPasskey\"}", token);
@@ -343,7 +307,7 @@ test_validate_user_mismatch (Fixture      *f,
   g_autoptr(SesameTestReply) ok = NULL;
   JsonObject *object;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, &access_token);
   body = g_strdup_printf ("{\"token\":\"%s\",\"userId\":\"mallory\"}", access_token);
@@ -388,7 +352,7 @@ test_unknown_versus_invalid_credential (Fixture      *f,
   g_autoptr(SesameTestReply) unknown = NULL;
   g_autoptr(SesameTestReply) bad_signature = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   known = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
 
@@ -410,7 +374,7 @@ test_failure_carries_error (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   JsonObject *object;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   known = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   /* A failed verification is never a bare {isVerified:false}. */
@@ -440,7 +404,7 @@ test_client_data_extra_member (Fixture      *f,
   g_autofree char *body = NULL;
   JsonObject *response;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   /* Chrome sometimes adds other_keys_can_be_added_here (§10.7). */
@@ -483,7 +447,7 @@ test_sign_in_with_token (Fixture      *f,
   g_autofree char *validate_body = NULL;
   g_autoptr(SesameTestReply) valid = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* signIn({token}): an MFA step for a tracked action, C4 and C5 with Bearer. */
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
@@ -515,7 +479,7 @@ test_web_variants (Fixture      *f,
   g_autoptr(SesameTestReply) challenge = NULL;
   g_autoptr(SesameTestReply) options = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* The useCookies variants of C1 and C4 (§3) answer like the others. */
   challenge = sesame_test_request (f->server, "POST", SESAME_TEST_C1 "/web", f->tenant_auth,
@@ -559,7 +523,8 @@ static void
 add (const char *path,
      void      (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+  g_test_add (path, Fixture, NULL, sesame_test_session_set_up, func,
+              sesame_test_session_tear_down);
 }
 
 int

@@ -9,43 +9,7 @@
 
 #include <string.h>
 
-typedef struct
-{
-  SesameTestServer *server;
-  char             *secret_auth;
-  char             *tenant_auth;
-} Fixture;
-
-static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
-{
-  if (!sesame_test_server_binary ())
-    return;
-  f->server = sesame_test_server_start (NULL, NULL);
-  f->secret_auth = sesame_test_secret_auth (f->server);
-  f->tenant_auth = sesame_test_tenant_auth (f->server);
-}
-
-static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
-{
-  if (f->server && f->server->process)
-    sesame_test_server_stop (f->server);
-  g_clear_pointer (&f->server, sesame_test_server_free);
-  g_free (f->secret_auth);
-  g_free (f->tenant_auth);
-}
-
-static gboolean
-have_server (Fixture *f)
-{
-  if (f->server)
-    return TRUE;
-  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
-  return FALSE;
-}
+typedef SesameTestSession Fixture;
 
 static JsonObject *
 validate (Fixture    *f,
@@ -105,7 +69,7 @@ test_register (Fixture      *f,
   JsonArray *params;
   gboolean has_es256 = FALSE;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
 
   /* Server API track: a token and CHALLENGE_REQUIRED. */
@@ -216,7 +180,7 @@ test_register_with_display_name (Fixture      *f,
   g_autoptr(SesameTestReply) reply = NULL;
   JsonObject *user;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* The v1.21 body: displayName, no authenticatorAttachment. */
   token = sesame_test_track (f->server, "bob", "addPasskey", NULL, NULL);
@@ -268,7 +232,7 @@ test_sign_in (Fixture      *f,
   g_autoptr(JsonObject) options = NULL;
   JsonObject *public_key;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", "{\"username\":\"alice\"}", NULL);
 
@@ -321,7 +285,7 @@ test_authenticators (Fixture      *f,
   g_autofree char *bearer = NULL;
   JsonArray *array;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, &access_token);
   other = sesame_test_register (f->server, "bob", "bob", NULL, NULL);
@@ -373,7 +337,7 @@ test_existence_check (Fixture      *f,
   g_autofree char *unknown = NULL;
   g_autofree char *both = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   unknown = sesame_test_random_b64url (16);
@@ -394,7 +358,7 @@ test_get_user (Fixture      *f,
   g_autoptr(SesameTestReply) unknown = NULL;
   JsonObject *object;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
 
@@ -458,7 +422,7 @@ test_query_users (Fixture      *f,
   JsonObject *object, *user;
   JsonArray *users;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", "{\"username\":\"alice\"}", NULL);
   bob_token = sesame_test_track (f->server, "bob", "addPasskey",
@@ -654,7 +618,7 @@ test_sample_app_signup_after_restart (Fixture      *f,
   g_autofree char *body = NULL;
   g_autofree char *dave_id = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
 
   /* carol signs up and gets her passkey; dave signs up and stops there. */
@@ -720,7 +684,7 @@ test_query_actions (Fixture      *f,
   g_autofree char *pending = NULL;
   JsonArray *array;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   signed_in = sesame_test_sign_in (f->server, passkey, "login");
@@ -776,7 +740,7 @@ test_get_update_action (Fixture      *f,
   g_autoptr(JsonObject) valid = NULL;
   JsonObject *object;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   token = sesame_test_track (f->server, "alice", "transfer",
                              "{\"idempotencyKey\":\"6f1c2d3e-0000-4000-8000-00000000abcd\"}",
@@ -822,7 +786,7 @@ test_delete_authenticator (Fixture      *f,
   g_autoptr(SesameTestReply) again = NULL;
   g_autofree char *bob_sql = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   other = sesame_test_register (f->server, "bob", "bob", NULL, NULL);
@@ -875,7 +839,7 @@ test_update_and_delete_user (Fixture      *f,
   g_autoptr(SesameTestReply) sign_in = NULL;
   g_autofree char *body = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   passkey = sesame_test_register (f->server, "alice", "alice", NULL, NULL);
   other = sesame_test_register (f->server, "bob", "bob", NULL, NULL);
@@ -930,7 +894,7 @@ test_second_passkey (Fixture      *f,
   g_autoptr(SesameTestReply) list = NULL;
   g_autofree char *auth = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   first = sesame_test_register (f->server, "alice", "alice", NULL, &access_token);
 
@@ -974,7 +938,7 @@ test_extra_origin (Fixture      *f,
   g_autoptr(SesameTestPasskey) own = NULL;
   g_autoptr(SesameTestReply) reply = NULL;
 
-  if (!have_server (f))
+  if (!sesame_test_require_server ())
     return;
   /* --origin adds an app on another port; the server's own stays expected. */
   server = sesame_test_server_start (NULL, "--origin", "http://localhost:3000", NULL);
@@ -998,7 +962,8 @@ static void
 add (const char *path,
      void      (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+  g_test_add (path, Fixture, NULL, sesame_test_session_set_up, func,
+              sesame_test_session_tear_down);
 }
 
 int

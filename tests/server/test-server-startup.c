@@ -10,15 +10,6 @@
 #include <signal.h>
 #include <string.h>
 
-static gboolean
-have_server (void)
-{
-  if (sesame_test_server_binary ())
-    return TRUE;
-  g_test_skip ("SESAME_SERVER is not set: the sesame-server target is not built yet");
-  return FALSE;
-}
-
 /* GET /v1/users/{id} with a secret key: 200 when the key is the tenant's. */
 static guint
 server_api_status (SesameTestServer *server,
@@ -47,7 +38,7 @@ test_lines (void)
   g_autoptr(SesameTestServer) server = NULL;
   g_autofree char *log = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* The start helper checks the five lines and their exact form. */
   server = sesame_test_server_start (NULL, NULL);
@@ -81,7 +72,7 @@ test_pinned (void)
 {
   g_autoptr(SesameTestServer) server = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   server = sesame_test_server_start (NULL, "--tenant-id", "acme-dev", "--secret-key",
                                      "sk_test_pinned_0123456789", NULL);
@@ -106,7 +97,7 @@ test_secret_from_environment (void)
   g_autoptr(SesameTestServer) from_env = NULL;
   g_autoptr(SesameTestServer) from_option = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   g_setenv ("SESAME_SECRET_KEY", "sk_test_from_environment_0123", TRUE);
   from_env = sesame_test_server_start (NULL, NULL);
@@ -127,7 +118,7 @@ test_secret_rotates (void)
   g_autofree char *first_tenant = NULL;
   g_autofree char *first_key = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   server = sesame_test_server_start (NULL, NULL);
   first_tenant = g_strdup (server->tenant_id);
@@ -183,7 +174,7 @@ test_rp_id_with_port (void)
 {
   const char *args[] = { "--rp-id", "localhost:3000", NULL };
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* The tenant rules' own message, naming the fix. */
   run_refused (args, 1, "without a port");
@@ -196,7 +187,7 @@ test_origin_outside_rp_id (void)
   const char *args_with_rp[] = { "--rp-id", "example.com", "--origin", "https://login.example.org",
                                  NULL };
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   run_refused (args, 1, "is not on the Relying Party ID");
   run_refused (args_with_rp, 1, "is not on the Relying Party ID");
@@ -213,7 +204,7 @@ test_busy_port (void)
   g_autofree char *port = NULL;
   const char *args[] = { "--port", NULL, NULL };
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
                          &error);
@@ -236,7 +227,7 @@ test_bad_usage (void)
   const char *unknown[] = { "--no-such-option", NULL };
   const char *bad_lifetime[] = { "--challenge-lifetime", "soon", NULL };
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   run_refused (bad_port, 2, NULL);
   run_refused (unknown, 2, NULL);
@@ -248,7 +239,7 @@ test_signals (void)
 {
   g_autoptr(SesameTestServer) server = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* SIGTERM: the helper asserts exit status 0. */
   server = sesame_test_server_start (NULL, NULL);
@@ -267,7 +258,7 @@ test_serves_after_restart (void)
   g_autoptr(SesameTestPasskey) passkey = NULL;
   g_autoptr(JsonObject) signed_in = NULL;
 
-  if (!have_server ())
+  if (!sesame_test_require_server ())
     return;
   /* What was registered before a restart signs in after it. */
   server = sesame_test_server_start (NULL, NULL);
