@@ -1022,14 +1022,11 @@ builder_object (JsonBuilder *builder)
   return json_object_ref (json_node_get_object (root));
 }
 
-JsonObject *
-sesame_test_registration_from_parts (SesameTestPasskey *passkey,
-                                     GBytes            *client_data,
-                                     GBytes            *attestation_object,
-                                     GBytes            *auth_data)
+/* Opens a PublicKeyCredential's toJSON() object and its "response". */
+static void
+begin_credential (JsonBuilder       *builder,
+                  SesameTestPasskey *passkey)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
   json_builder_add_string_value (builder, passkey->credential_id);
@@ -1039,6 +1036,17 @@ sesame_test_registration_from_parts (SesameTestPasskey *passkey,
   json_builder_add_string_value (builder, "public-key");
   json_builder_set_member_name (builder, "response");
   json_builder_begin_object (builder);
+}
+
+JsonObject *
+sesame_test_registration_from_parts (SesameTestPasskey *passkey,
+                                     GBytes            *client_data,
+                                     GBytes            *attestation_object,
+                                     GBytes            *auth_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  begin_credential (builder, passkey);
   add_b64url (builder, "clientDataJSON", client_data);
   add_b64url (builder, "attestationObject", attestation_object);
   /* What simplewebauthn adds from getAuthenticatorData() and friends. */
@@ -1089,15 +1097,7 @@ sesame_test_assertion_from_parts (SesameTestPasskey *passkey,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, passkey->credential_id);
-  json_builder_set_member_name (builder, "rawId");
-  json_builder_add_string_value (builder, passkey->credential_id);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "public-key");
-  json_builder_set_member_name (builder, "response");
-  json_builder_begin_object (builder);
+  begin_credential (builder, passkey);
   add_b64url (builder, "clientDataJSON", client_data);
   add_b64url (builder, "authenticatorData", auth_data);
   add_b64url (builder, "signature", signature);
