@@ -4,6 +4,7 @@
 #include "sesame-attestation-private.h"
 #include "sesame-base64.h"
 #include "sesame-cbor.h"
+#include "sesame-json.h"
 #include "sesame-cose-key.h"
 #include "sesame-openssl.h"
 #include "sesame-webauthn-error.h"
@@ -91,9 +92,8 @@ parse_object (GBytes     *bytes,
               const char *what,
               GError    **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) root = NULL;
+  g_autofree char *problem = NULL;
   gsize len;
   const char *text = g_bytes_get_data (bytes, &len);
 
@@ -102,13 +102,13 @@ parse_object (GBytes     *bytes,
       bad_statement (error, "response JWS %s is not UTF-8 text", what);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, text, (gssize) len, &local_error))
+  root = sesame_json_parse_strict (text, len, &problem);
+  if (!root)
     {
-      bad_statement (error, "response JWS %s is not JSON: %s", what, local_error->message);
+      bad_statement (error, "response JWS %s is not JSON: %s", what, problem);
       return NULL;
     }
-  root = json_parser_steal_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       bad_statement (error, "response JWS %s is not a JSON object", what);
       return NULL;

@@ -71,7 +71,7 @@ sesame_client_data_parse (const guint8 *data,
                           GError      **error)
 {
   g_autoptr(SesameClientData) cd = g_new0 (SesameClientData, 1);
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *problem = NULL;
   JsonObject *object;
@@ -85,14 +85,11 @@ sesame_client_data_parse (const guint8 *data,
   if (!g_utf8_validate ((const char *) data, (gssize) len, NULL))
     return bad (error, "clientDataJSON is not valid UTF-8"), NULL;
 
-  if (!sesame_json_check_syntax ((const char *) data, len, &problem))
+  root = sesame_json_parse_strict ((const char *) data, len, &problem);
+  if (!root)
     return bad (error, "clientDataJSON is not JSON: %s", problem), NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, &local_error))
-    return bad (error, "clientDataJSON is not JSON: %s", local_error->message), NULL;
-  node = json_parser_get_root (parser);
-  if (!node || !JSON_NODE_HOLDS_OBJECT (node))
+  node = root;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
     return bad (error, "clientDataJSON is not a JSON object"), NULL;
   object = json_node_get_object (node);
 

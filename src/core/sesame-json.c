@@ -221,3 +221,23 @@ sesame_json_check_syntax (const char *text,
     *problem = g_strdup_printf ("%s at byte %" G_GSSIZE_FORMAT, s.problem, (gssize) (s.p - text));
   return FALSE;
 }
+
+JsonNode *
+sesame_json_parse_strict (const char *text,
+                          gsize       len,
+                          char      **problem)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!sesame_json_check_syntax (text, len, problem))
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, (gssize) len, &error))
+    {
+      if (problem)
+        *problem = g_strdup (error->message);
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}

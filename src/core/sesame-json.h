@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -13,5 +14,12 @@ G_BEGIN_DECLS
 gboolean sesame_json_check_syntax (const char *text,
                                    gsize       len,
                                    char      **problem);
+
+/* The one way outside JSON is parsed here: sesame_json_check_syntax(),
+ * then json-glib. Returns the root node (owned), or NULL with @problem
+ * (owned) saying what is wrong. */
+JsonNode *sesame_json_parse_strict (const char *text,
+                                    gsize       len,
+                                    char      **problem);
 
 G_END_DECLS

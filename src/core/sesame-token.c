@@ -391,9 +391,7 @@ parse_json_object (GBytes     *bytes,
 {
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *problem = NULL;
 
   /* With a length, g_utf8_validate() also refuses NUL bytes, which
@@ -401,14 +399,11 @@ parse_json_object (GBytes     *bytes,
   if (len == 0 || !g_utf8_validate (data, (gssize) len, NULL))
     return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
                  "the token's %s is not UTF-8 text", what);
-  if (!sesame_json_check_syntax (data, len, &problem))
+  root = sesame_json_parse_strict (data, len, &problem);
+  if (!root)
     return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
                  "the token's %s is not JSON: %s", what, problem);
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
-    return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
-                 "the token's %s is not JSON: %s", what, local_error->message);
-  root = json_parser_steal_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return fail (error, SESAME_TOKEN_ERROR_MALFORMED,
                  "the token's %s is not a JSON object", what);
   return json_object_ref (json_node_get_object (root));

@@ -479,7 +479,7 @@ request_call_cb (GObject      *source,
   AppRequest *req = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *problem = NULL;
   const char *data;
   gsize len;
@@ -498,9 +498,9 @@ request_call_cb (GObject      *source,
 
   status = soup_message_get_status (req->upstream);
   data = g_bytes_get_data (bytes, &len);
-  parser = json_parser_new_immutable ();
-  if (len == 0 || len > UPSTREAM_LIMIT || !sesame_json_check_syntax (data, len, &problem) ||
-      !json_parser_load_from_data (parser, data, (gssize) len, NULL))
+  if (len > 0 && len <= UPSTREAM_LIMIT)
+    root = sesame_json_parse_strict (data, len, &problem);
+  if (!root)
     {
       g_autofree char *text = g_strdup_printf ("The passkey service answered HTTP %u without valid JSON.",
                                                status);
@@ -509,7 +509,7 @@ request_call_cb (GObject      *source,
       return;
     }
 
-  req->next (req, status, json_parser_get_root (parser));
+  req->next (req, status, root);
 }
 
 /* Calls the Server API: @path (already escaped) under the base URL. */
@@ -592,7 +592,7 @@ read_body (SoupServerMessage *msg,
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *problem = NULL;
   const char *content_type;
   const char *data;
@@ -628,9 +628,8 @@ read_body (SoupServerMessage *msg,
 
   bytes = soup_message_body_flatten (body);
   data = g_bytes_get_data (bytes, &len);
-  parser = json_parser_new_immutable ();
-  if (!sesame_json_check_syntax (data, len, &problem) ||
-      !json_parser_load_from_data (parser, data, (gssize) len, NULL))
+  root = sesame_json_parse_strict (data, len, &problem);
+  if (!root)
     {
       g_autofree char *text = g_strdup_printf ("The request body is not valid JSON%s%s",
                                                problem ? ": " : ".", problem ? problem : "");
@@ -638,14 +637,14 @@ read_body (SoupServerMessage *msg,
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request", text);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
                    "The request body must be a JSON object.");
       return FALSE;
     }
 
-  *out = json_node_copy (json_parser_get_root (parser));
+  *out = g_steal_pointer (&root);
   return TRUE;
 }
 

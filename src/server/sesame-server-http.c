@@ -186,10 +186,10 @@ authenticate_tenant (SesameRequest *req,
 static char *
 peek_token_tenant (const char *token)
 {
-  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GBytes) payload = NULL;
+  g_autoptr(JsonNode) root = NULL;
   const char *first, *second, *data;
-  JsonNode *root, *other, *member;
+  JsonNode *other, *member;
   gsize len;
 
   first = strchr (token, '.');
@@ -202,12 +202,9 @@ peek_token_tenant (const char *token)
   if (!payload)
     return NULL;
   data = g_bytes_get_data (payload, &len);
-  if (!g_utf8_validate_len (data, len, NULL) || !sesame_json_check_syntax (data, len, NULL))
+  if (!g_utf8_validate_len (data, len, NULL))
     return NULL;
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
+  root = sesame_json_parse_strict (data, len, NULL);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   other = json_object_get_member (json_node_get_object (root), "other");
@@ -362,8 +359,6 @@ JsonNode *
 sesame_request_read_object (SesameRequest *req,
                             GError       **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *problem = NULL;
   g_autoptr(JsonNode) root = NULL;
   const char *data = NULL;
@@ -387,23 +382,14 @@ sesame_request_read_object (SesameRequest *req,
                            "The request body is not valid UTF-8");
       return NULL;
     }
-  /* json-glib alone would accept comments, single quotes and trailing
-   * text, and cut strings at \u0000. */
-  if (!sesame_json_check_syntax (data, len, &problem))
+  root = sesame_json_parse_strict (data, len, &problem);
+  if (!root)
     {
       g_set_error (error, SESAME_API_ERROR, SESAME_API_ERROR_INVALID_REQUEST,
                    "The request body is not valid JSON: %s", problem);
       return NULL;
     }
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
-    {
-      g_set_error (error, SESAME_API_ERROR, SESAME_API_ERROR_INVALID_REQUEST,
-                   "The request body is not valid JSON: %s", local_error->message);
-      return NULL;
-    }
-  root = json_parser_steal_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, SESAME_API_ERROR, SESAME_API_ERROR_INVALID_REQUEST,
                            "The request body must be a JSON object");

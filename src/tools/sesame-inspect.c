@@ -10,6 +10,7 @@
 
 #include "sesame-base64.h"
 #include "sesame-cbor.h"
+#include "sesame-json.h"
 #include "sesame-openssl.h"
 #include "sesame-webauthn.h"
 
@@ -377,8 +378,7 @@ static JsonNode *
 load_json (GBytes  *input,
            GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
+  g_autofree char *problem = NULL;
   gsize len;
   const char *data = g_bytes_get_data (input, &len);
   JsonNode *root;
@@ -389,20 +389,14 @@ load_json (GBytes  *input,
                    "the input is empty: expected the JSON of a PublicKeyCredential");
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
-    {
-      g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL,
-                   "the input is not JSON: %s", local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
+  root = sesame_json_parse_strict (data, len, &problem);
   if (!root)
     {
       g_set_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL,
-                   "the input holds no JSON value: expected a PublicKeyCredential");
+                   "the input is not JSON: %s", problem);
       return NULL;
     }
-  return json_node_ref (root);
+  return root;
 }
 
 /* Verification */
@@ -661,11 +655,11 @@ static void
 collect_jws_certificates (const cbor_item_t *response,
                           GPtrArray         *certificates)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GBytes) header = NULL;
   g_autofree char *jws = NULL;
   g_auto(GStrv) parts = NULL;
-  JsonNode *root, *x5c;
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *x5c;
   JsonArray *array;
 
   if (!sesame_cbor_is_bytes (response))
@@ -676,11 +670,10 @@ collect_jws_certificates (const cbor_item_t *response,
   if (g_strv_length (parts) != 3)
     return;
   header = sesame_base64url_decode (parts[0], NULL);
-  if (!header || g_bytes_get_size (header) == 0 ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (header, NULL),
-                                   (gssize) g_bytes_get_size (header), NULL))
+  if (!header || g_bytes_get_size (header) == 0)
     return;
-  root = json_parser_get_root (parser);
+  root = sesame_json_parse_strict (g_bytes_get_data (header, NULL), g_bytes_get_size (header),
+                                   NULL);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return;
   x5c = json_object_get_member (json_node_get_object (root), "x5c");
