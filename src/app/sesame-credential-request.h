@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * SesameCredentialRequest: one navigator.credentials.create() or .get()
+ * call of a page, after the credentials bridge has checked it (origin from
+ * the committed main-frame URI, RP ID rule, options shape) and before the
+ * user has answered. The app's prompt (or the autofill popover, for a
+ * conditional get) shows what it describes and answers it with accept or
+ * cancel. The bridge finishes it by itself when the page aborts, the
+ * timeout passes or the page navigates: then ::finished says why and the
+ * prompt closes.
+ *
+ * Everything here runs on the main thread.
+ */
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SESAME_CREDENTIAL_REQUEST_CREATE, /* navigator.credentials.create */
+  SESAME_CREDENTIAL_REQUEST_GET,    /* navigator.credentials.get */
+} SesameCredentialRequestKind;
+
+/* How a request ended; what the page sees for each is in brackets. */
+typedef enum
+{
+  SESAME_CREDENTIAL_REQUEST_PENDING,
+  SESAME_CREDENTIAL_REQUEST_SUCCEEDED, /* the promise resolves with a credential */
+  SESAME_CREDENTIAL_REQUEST_CANCELLED, /* the user said no [NotAllowedError] */
+  SESAME_CREDENTIAL_REQUEST_ABORTED,   /* the page's AbortSignal [AbortError] */
+  SESAME_CREDENTIAL_REQUEST_TIMED_OUT, /* options.timeout passed [NotAllowedError] */
+  SESAME_CREDENTIAL_REQUEST_NAVIGATED, /* the page went away (no answer reaches it) */
+  SESAME_CREDENTIAL_REQUEST_FAILED,    /* the authenticator refused [a DOMException per error] */
+} SesameCredentialRequestOutcome;
+
+/* A credential a get() could use, as the chooser shows it. */
+typedef struct
+{
+  GBytes *credential_id;
+  char   *user_name;
+  char   *user_display_name;
+  char   *authenticator_name; /* "Sesame passkeys" for the built-in store */
+} SesameCredentialCandidate;
+
+#define SESAME_TYPE_CREDENTIAL_REQUEST (sesame_credential_request_get_type ())
+G_DECLARE_FINAL_TYPE (SesameCredentialRequest, sesame_credential_request,
+                      SESAME, CREDENTIAL_REQUEST, GObject)
+
+SesameCredentialRequestKind    sesame_credential_request_get_kind    (SesameCredentialRequest *self);
+SesameCredentialRequestOutcome sesame_credential_request_get_outcome (SesameCredentialRequest *self);
+
+/* The page's origin as the bridge established it ("http://localhost:7878"). */
+const char *sesame_credential_request_get_origin    (SesameCredentialRequest *self);
+const char *sesame_credential_request_get_rp_id     (SesameCredentialRequest *self);
+const char *sesame_credential_request_get_rp_name   (SesameCredentialRequest *self); /* create only, may be NULL */
+/* create: the account the passkey is for; get: NULL. */
+const char *sesame_credential_request_get_user_name         (SesameCredentialRequest *self);
+const char *sesame_credential_request_get_user_display_name (SesameCredentialRequest *self);
+
+/* TRUE for get({mediation: 'conditional'}): no prompt, the autofill popover. */
+gboolean    sesame_credential_request_is_conditional      (SesameCredentialRequest *self);
+/* TRUE when the RP asked for user verification ("required", or "preferred"
+ * and the authenticator has a PIN): the prompt asks for the PIN. */
+gboolean    sesame_credential_request_wants_pin           (SesameCredentialRequest *self);
+
+/* get: the credentials the user may choose from (allow list ∩ what the
+ * authenticators hold, or every discoverable one for the RP ID), newest
+ * first. create: empty. An array of SesameCredentialCandidate, owned by
+ * the request. */
+GPtrArray  *sesame_credential_request_get_candidates      (SesameCredentialRequest *self);
+
+/*
+ * The user's answer. @credential_id picks a candidate (get; NULL: the
+ * first); @pin is the PIN typed (NULL when none was asked). Runs the
+ * authenticator at once and answers the page. Returns FALSE with an error
+ * in SESAME_AUTHENTICATOR_ERROR when the request is still pending and the
+ * user may try again (PIN_INVALID: wrong PIN, see the retries left);
+ * any other failure finishes the request (outcome FAILED) and also
+ * returns FALSE with the error, for the prompt to show.
+ */
+gboolean    sesame_credential_request_accept (SesameCredentialRequest *self,
+                                              GBytes                  *credential_id,
+                                              const char              *pin,
+                                              GError                 **error);
+/* The user declined: the page gets NotAllowedError. */
+void        sesame_credential_request_cancel (SesameCredentialRequest *self);
+
+/*
+ * SesameCredentialRequest::finished (SesameCredentialRequest *self,
+ *                                    SesameCredentialRequestOutcome outcome)
+ * Emitted once, when the request leaves PENDING for any reason.
+ */
+
+SesameCredentialCandidate *sesame_credential_candidate_copy (const SesameCredentialCandidate *candidate);
+void                       sesame_credential_candidate_free (SesameCredentialCandidate *candidate);
+
+G_END_DECLS
