@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * SesameApplication: the single instance of the app. Its primary instance
+ * runs the local tenant in-process (a SesameServer on the data
+ * directory's sesame.db), the built-in authenticator (passkeys.db beside
+ * it, never the tenant's file) and, with --automation, the automation
+ * D-Bus interface. A second `sesame` passes its --url to the first.
+ */
+
+#include <adwaita.h>
+
+#include "sesame-server.h"
+#ifdef SESAME_HAVE_AUTHENTICATOR
+#include "sesame-soft-authenticator.h"
+#endif
+
+G_BEGIN_DECLS
+
+#define SESAME_APPLICATION_ERROR (sesame_application_error_quark ())
+
+typedef enum
+{
+  SESAME_APPLICATION_ERROR_DATA_DIR,  /* the data directory cannot be created */
+  SESAME_APPLICATION_ERROR_NOT_READY, /* the local tenant is not running */
+} SesameApplicationError;
+
+GQuark sesame_application_error_quark (void);
+
+#define SESAME_TYPE_APPLICATION (sesame_application_get_type ())
+G_DECLARE_FINAL_TYPE (SesameApplication, sesame_application, SESAME, APPLICATION, AdwApplication)
+
+SesameApplication *sesame_application_new                (void);
+
+/* The running tenant, or NULL while it is not (see get_start_error). */
+SesameServer      *sesame_application_get_server         (SesameApplication *self);
+/* Why the tenant is not running, or NULL. */
+const GError      *sesame_application_get_start_error    (SesameApplication *self);
+#ifdef SESAME_HAVE_AUTHENTICATOR
+SesameSoftAuthenticator *sesame_application_get_authenticator (SesameApplication *self);
+#endif
+/* The page the Demo view opens first: --url, or NULL for the default. */
+const char        *sesame_application_get_start_url      (SesameApplication *self);
+
+/* After a busy port: listens again on any free port and, when that works,
+ * brings the tenant up there. */
+gboolean           sesame_application_use_another_port   (SesameApplication *self,
+                                                          GError           **error);
+
+/* The tenant's record as it is stored now (origins may change at runtime). */
+SesameTenant      *sesame_application_dup_tenant         (SesameApplication *self,
+                                                          GError           **error);
+/* Adds @origin to the tenant's expected origins, after checking that it
+ * fits the tenant's RP ID; a SESAME_TENANT_ERROR says why it does not. */
+gboolean           sesame_application_add_expected_origin (SesameApplication *self,
+                                                           const char        *origin,
+                                                           GError           **error);
+
+/*
+ * SesameApplication::tenant-changed (SesameApplication *self)
+ *   The tenant started, failed to start, or its expected origins changed.
+ */
+
+G_END_DECLS

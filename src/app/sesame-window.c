@@ -1,0 +1,1036 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "sesame-window.h"
+
+#include "sesame-address.h"
+#include "sesame-tenant-rules.h"
+#ifdef SESAME_HAVE_BRIDGE
+#include "sesame-credentials-bridge.h"
+#endif
+#ifdef SESAME_HAVE_PASSKEY_PROMPT
+#include "sesame-passkey-prompt.h"
+#endif
+#ifdef SESAME_HAVE_AUTOFILL_POPOVER
+#include "sesame-autofill-popover.h"
+#endif
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _SesameWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  AdwStatusPage *failed_page;
+  GtkWidget *another_port_button;
+  AdwViewStack *view_stack;
+  GtkBox *demo_box;
+  GtkEntry *address_entry;
+  GtkLabel *origin_label;
+  GtkRevealer *banner_revealer;
+  GtkLabel *banner_label;
+  AdwActionRow *base_url_row;
+  AdwActionRow *tenant_id_row;
+  AdwActionRow *rp_id_row;
+  AdwPreferencesGroup *origins_group;
+
+  GSettings *settings;
+  WebKitWebView *web_view;
+  GPtrArray *origin_rows;       /* the rows of origins_group */
+  char *page_origin;            /* of the committed main-frame URI, NULL for none */
+  GTask *pending_load;          /* of sesame_window_open_url_async */
+  gboolean loaded_once;
+
+  SesamePromptResponse prompt_response;
+  char *prompt_pin;
+
+#ifdef SESAME_HAVE_BRIDGE
+  SesameCredentialsBridge *bridge;
+  SesameCredentialRequest *prompted;  /* the request a prompt or popover shows */
+  GtkWidget *prompt;                  /* the dialog for it, or NULL */
+  GtkWidget *autofill;                /* the popover, made on first use */
+#endif
+};
+
+G_DEFINE_FINAL_TYPE (SesameWindow, sesame_window, ADW_TYPE_APPLICATION_WINDOW)
+G_DEFINE_QUARK (sesame-window-error-quark, sesame_window_error)
+
+static SesameApplication *
+get_app (SesameWindow *self)
+{
+  return SESAME_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+}
+
+SesameWindow *
+sesame_window_new (SesameApplication *application)
+{
+  return g_object_new (SESAME_TYPE_WINDOW, "application", application, NULL);
+}
+
+WebKitWebView *
+sesame_window_get_web_view (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
+  return self->web_view;
+}
+
+gboolean
+sesame_window_get_origin_warning_visible (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->banner_revealer);
+}
+
+/* Origin status */
+
+static void
+update_origin_status (SesameWindow *self)
+{
+  g_autoptr(SesameTenant) tenant = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean expected = FALSE;
+  gboolean fits_rp_id = FALSE;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->origin_label), "expected");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->origin_label), "unexpected");
+
+  if (!self->page_origin)
+    {
+      gtk_label_set_text (self->origin_label, "");
+      gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+      return;
+    }
+
+  tenant = sesame_application_dup_tenant (get_app (self), &error);
+  if (tenant)
+    {
+      expected = tenant->expected_origins &&
+                 g_strv_contains ((const char * const *) tenant->expected_origins,
+                                  self->page_origin);
+      fits_rp_id = sesame_tenant_validate_origin (self->page_origin, tenant->rp_id, NULL);
+    }
+
+  if (expected)
+    {
+      g_autofree char *tooltip =
+        g_strdup_printf (_("%s is an expected origin of the tenant: passkeys work here"),
+                         self->page_origin);
+
+      gtk_label_set_text (self->origin_label, self->page_origin);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->origin_label), tooltip);
+      gtk_widget_add_css_class (GTK_WIDGET (self->origin_label), "expected");
+      gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+      return;
+    }
+
+  {
+    g_autofree char *label = g_strdup_printf (_("%s (not expected)"), self->page_origin);
+    g_autofree char *banner = NULL;
+
+    gtk_label_set_text (self->origin_label, label);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->origin_label),
+                                 _("Not an expected origin of the tenant"));
+    gtk_widget_add_css_class (GTK_WIDGET (self->origin_label), "unexpected");
+
+    if (!tenant)
+      banner = g_strdup_printf (_("Passkeys will fail on %s: %s"), self->page_origin,
+                                error->message);
+    else if (fits_rp_id)
+      /* Translators: the first %s is an origin, the second the same origin
+       * in a command-line option. */
+      banner = g_strdup_printf (_("Passkeys will fail on %s: the tenant refuses ceremonies "
+                                  "from origins it does not expect. Add it here or start "
+                                  "Sesame with --origin %s."),
+                                self->page_origin, self->page_origin);
+    else
+      banner = g_strdup_printf (_("Passkeys will fail on %s: its host is not the tenant’s "
+                                  "Relying Party ID “%s” or below it. Start Sesame with "
+                                  "--rp-id set to this host and --origin %s."),
+                                self->page_origin, tenant->rp_id, self->page_origin);
+    gtk_label_set_text (self->banner_label, banner);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-origin", tenant && fits_rp_id);
+    gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+  }
+}
+
+/* Settings view */
+
+static GtkWidget *
+make_copy_button (const char *text)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Copy"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy"), -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.copy");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", text);
+  return button;
+}
+
+static void
+set_property_row (AdwActionRow *row,
+                  const char   *value)
+{
+  GtkWidget *old = g_object_get_data (G_OBJECT (row), "copy-button");
+
+  adw_action_row_set_subtitle (row, value ? value : "");
+  if (old)
+    adw_action_row_remove (row, old);
+  if (value && *value)
+    {
+      GtkWidget *button = make_copy_button (value);
+
+      adw_action_row_add_suffix (row, button);
+      g_object_set_data (G_OBJECT (row), "copy-button", button);
+    }
+  else
+    g_object_set_data (G_OBJECT (row), "copy-button", NULL);
+}
+
+static void
+update_settings_view (SesameWindow *self,
+                      SesameServer *server)
+{
+  g_autoptr(SesameTenant) tenant = NULL;
+
+  for (guint i = 0; i < self->origin_rows->len; i++)
+    adw_preferences_group_remove (self->origins_group, self->origin_rows->pdata[i]);
+  g_ptr_array_set_size (self->origin_rows, 0);
+
+  tenant = sesame_application_dup_tenant (get_app (self), NULL);
+  set_property_row (self->base_url_row, server ? sesame_server_get_base_url (server) : NULL);
+  set_property_row (self->tenant_id_row, server ? sesame_server_get_tenant_id (server) : NULL);
+  set_property_row (self->rp_id_row, tenant ? tenant->rp_id : NULL);
+
+  for (guint i = 0; tenant && tenant->expected_origins && tenant->expected_origins[i]; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tenant->expected_origins[i]);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 make_copy_button (tenant->expected_origins[i]));
+      adw_preferences_group_add (self->origins_group, row);
+      g_ptr_array_add (self->origin_rows, row);
+    }
+}
+
+/* Loading pages */
+
+static void
+fail_pending_load (SesameWindow *self,
+                   GError       *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
+
+  if (task)
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+}
+
+void
+sesame_window_open_url (SesameWindow *self,
+                        const char   *uri)
+{
+  g_return_if_fail (SESAME_IS_WINDOW (self));
+  g_return_if_fail (uri != NULL);
+
+  if (self->pending_load)
+    fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
+                                          _("Another page was opened before %s loaded"), uri));
+  self->loaded_once = TRUE;
+  adw_view_stack_set_visible_child_name (self->view_stack, "demo");
+  webkit_web_view_load_uri (self->web_view, uri);
+}
+
+void
+sesame_window_open_url_async (SesameWindow        *self,
+                              const char          *uri,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SESAME_IS_WINDOW (self));
+  g_return_if_fail (uri != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sesame_window_open_url_async);
+  sesame_window_open_url (self, uri);
+  self->pending_load = g_steal_pointer (&task);
+}
+
+gboolean
+sesame_window_open_url_finish (SesameWindow  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+open_start_page (SesameWindow *self)
+{
+  SesameApplication *app = get_app (self);
+  SesameServer *server = sesame_application_get_server (app);
+  g_autofree char *last = g_settings_get_string (self->settings, "last-url");
+  const char *uri = sesame_application_get_start_url (app);
+
+  if (!uri && *last)
+    uri = last;
+  if (!uri)
+    uri = sesame_server_get_app_url (server);
+  sesame_window_open_url (self, uri);
+}
+
+static void
+tenant_changed_cb (SesameWindow      *self,
+                   SesameApplication *app)
+{
+  SesameServer *server = sesame_application_get_server (app);
+  const GError *error = sesame_application_get_start_error (app);
+
+  if (server)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "tenant");
+      update_settings_view (self, server);
+      update_origin_status (self);
+      if (!self->loaded_once)
+        open_start_page (self);
+    }
+  else if (error)
+    {
+      gboolean busy = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+      g_autofree char *description = NULL;
+
+      if (busy)
+        description = g_strdup_printf (_("The port is already in use: %s. Stop what uses it, "
+                                         "or let Sesame pick a free port."), error->message);
+      else
+        description = g_strdup (error->message);
+      adw_status_page_set_description (self->failed_page, description);
+      gtk_widget_set_visible (self->another_port_button, busy);
+      gtk_stack_set_visible_child_name (self->main_stack, "failed");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "starting");
+}
+
+static void
+update_address (SesameWindow *self)
+{
+  const char *uri = webkit_web_view_get_uri (self->web_view);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  /* Do not overwrite what the user is typing. */
+  if (!focus || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->address_entry)))
+    gtk_editable_set_text (GTK_EDITABLE (self->address_entry), uri ? uri : "");
+}
+
+static void
+update_navigation_actions (SesameWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back",
+                                 webkit_web_view_can_go_back (self->web_view));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forward",
+                                 webkit_web_view_can_go_forward (self->web_view));
+}
+
+static void
+load_changed_cb (SesameWindow    *self,
+                 WebKitLoadEvent  event,
+                 WebKitWebView   *web_view)
+{
+  switch (event)
+    {
+    case WEBKIT_LOAD_COMMITTED:
+      {
+        const char *uri = webkit_web_view_get_uri (web_view);
+
+        g_free (self->page_origin);
+        self->page_origin = sesame_address_get_origin (uri);
+        update_address (self);
+        update_origin_status (self);
+        if (uri && g_str_has_prefix (uri, "http"))
+          g_settings_set_string (self->settings, "last-url", uri);
+      }
+      break;
+    case WEBKIT_LOAD_FINISHED:
+      {
+        g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
+
+        if (task)
+          g_task_return_boolean (task, TRUE);
+      }
+      break;
+    case WEBKIT_LOAD_STARTED:
+    case WEBKIT_LOAD_REDIRECTED:
+    default:
+      break;
+    }
+  update_navigation_actions (self);
+}
+
+static gboolean
+load_failed_cb (SesameWindow    *self,
+                WebKitLoadEvent  event,
+                const char      *failing_uri,
+                GError          *error,
+                WebKitWebView   *web_view)
+{
+  if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
+    fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
+                                          _("Loading %s was stopped"), failing_uri));
+  else
+    fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_LOAD_FAILED,
+                                          _("%s did not load: %s"), failing_uri,
+                                          error->message));
+  /* WebKit shows its own error page. */
+  return FALSE;
+}
+
+static void
+address_activate_cb (SesameWindow *self,
+                     GtkEntry     *entry)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = sesame_address_to_uri (gtk_editable_get_text (GTK_EDITABLE (entry)),
+                                                &error);
+
+  if (!uri)
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  sesame_window_open_url (self, uri);
+  gtk_widget_grab_focus (GTK_WIDGET (self->web_view));
+}
+
+/* Prompts */
+
+void
+sesame_window_set_prompt_response (SesameWindow         *self,
+                                   SesamePromptResponse  response,
+                                   const char           *pin)
+{
+  g_return_if_fail (SESAME_IS_WINDOW (self));
+
+  self->prompt_response = response;
+  if (self->prompt_pin)
+    memset (self->prompt_pin, 0, strlen (self->prompt_pin));
+  g_clear_pointer (&self->prompt_pin, g_free);
+  self->prompt_pin = pin && *pin ? g_strdup (pin) : NULL;
+}
+
+#ifdef SESAME_HAVE_BRIDGE
+
+static void
+close_prompt (SesameWindow *self)
+{
+  if (self->prompt)
+    {
+      GtkWidget *prompt = g_steal_pointer (&self->prompt);
+
+      gtk_window_destroy (GTK_WINDOW (prompt));
+    }
+  if (self->autofill)
+    gtk_popover_popdown (GTK_POPOVER (self->autofill));
+  if (self->prompted)
+    g_signal_handlers_disconnect_by_data (self->prompted, self);
+  g_clear_object (&self->prompted);
+}
+
+static void
+request_finished_cb (SesameCredentialRequest        *request,
+                     SesameCredentialRequestOutcome  outcome,
+                     SesameWindow                   *self)
+{
+  /* Aborted, timed out or navigated away: the question is gone. */
+  close_prompt (self);
+}
+
+static void
+watch_request (SesameWindow            *self,
+               SesameCredentialRequest *request)
+{
+  if (self->prompted == request)
+    return;
+  close_prompt (self);
+  self->prompted = g_object_ref (request);
+  g_signal_connect (request, "finished", G_CALLBACK (request_finished_cb), self);
+}
+
+static void
+show_accept_failure (SesameWindow *self,
+                     const GError *error)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+}
+
+/* Answers @request with @credential_id (NULL: the first) in ACCEPT mode. */
+static void
+accept_now (SesameWindow            *self,
+            SesameCredentialRequest *request,
+            GBytes                  *credential_id)
+{
+  g_autoptr(GError) error = NULL;
+  const char *pin = sesame_credential_request_wants_pin (request) ? self->prompt_pin : NULL;
+
+  if (!sesame_credential_request_accept (request, credential_id, pin, &error))
+    {
+      /* Nobody is there to retype a PIN: give up on this request. */
+      if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_PENDING)
+        sesame_credential_request_cancel (request);
+      show_accept_failure (self, error);
+    }
+}
+
+static char *
+prompt_heading (SesameCredentialRequest *request)
+{
+  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_CREATE)
+    return g_strdup_printf (_("Create a passkey for %s on %s?"),
+                            sesame_credential_request_get_user_name (request),
+                            sesame_credential_request_get_rp_id (request));
+  return g_strdup_printf (_("Sign in to %s with a passkey"),
+                          sesame_credential_request_get_rp_id (request));
+}
+
+static GBytes *
+chosen_candidate (SesameCredentialRequest *request,
+                  GtkDropDown             *chooser)
+{
+  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
+  guint selected;
+
+  if (!chooser || !candidates || candidates->len == 0)
+    return NULL;
+  selected = gtk_drop_down_get_selected (chooser);
+  if (selected >= candidates->len)
+    return NULL;
+  return ((SesameCredentialCandidate *) candidates->pdata[selected])->credential_id;
+}
+
+static void
+prompt_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    SesameWindow     *self)
+{
+  g_autoptr(SesameCredentialRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkEditable *pin_entry = g_object_get_data (G_OBJECT (dialog), "pin-entry");
+  GtkDropDown *chooser = g_object_get_data (G_OBJECT (dialog), "chooser");
+
+  if (!self->prompted)
+    return;
+  request = g_object_ref (self->prompted);
+
+  if (!g_str_equal (response, "accept"))
+    {
+      sesame_credential_request_cancel (request);
+      return;
+    }
+
+  if (sesame_credential_request_accept (request, chosen_candidate (request, chooser),
+                                        pin_entry ? gtk_editable_get_text (pin_entry) : NULL,
+                                        &error))
+    return;
+
+  if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_PENDING)
+    {
+      /* A wrong PIN: the dialog stays for another try. */
+      adw_message_dialog_set_body (dialog, error->message);
+      if (pin_entry)
+        {
+          gtk_editable_set_text (pin_entry, "");
+          gtk_widget_grab_focus (GTK_WIDGET (pin_entry));
+        }
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  show_accept_failure (self, error);
+}
+
+static void
+show_prompt (SesameWindow            *self,
+             SesameCredentialRequest *request)
+{
+#ifdef SESAME_HAVE_PASSKEY_PROMPT
+  self->prompt = GTK_WIDGET (sesame_passkey_prompt_new (GTK_WINDOW (self), request));
+  gtk_window_present (GTK_WINDOW (self->prompt));
+#else
+  g_autofree char *heading = prompt_heading (request);
+  g_autofree char *body = NULL;
+  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *dialog;
+
+  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_CREATE)
+    body = g_strdup_printf (_("%s asks to save a passkey in Sesame passkeys, the built-in "
+                              "authenticator."), sesame_credential_request_get_origin (request));
+  else
+    body = g_strdup_printf (_("%s asks for a passkey from Sesame passkeys, the built-in "
+                              "authenticator."), sesame_credential_request_get_origin (request));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "accept", _("C_ontinue"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_GET &&
+      candidates && candidates->len > 1)
+    {
+      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+      GtkWidget *chooser;
+
+      for (guint i = 0; i < candidates->len; i++)
+        {
+          SesameCredentialCandidate *candidate = candidates->pdata[i];
+
+          gtk_string_list_append (names, candidate->user_name);
+        }
+      chooser = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (chooser), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Account"), -1);
+      gtk_box_append (GTK_BOX (box), chooser);
+      g_object_set_data (G_OBJECT (dialog), "chooser", chooser);
+    }
+  if (sesame_credential_request_wants_pin (request))
+    {
+      GtkWidget *pin_entry = gtk_password_entry_new ();
+
+      gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (pin_entry), TRUE);
+      g_object_set (pin_entry, "placeholder-text", _("PIN"), "activates-default", TRUE, NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (pin_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("PIN"), -1);
+      gtk_box_append (GTK_BOX (box), pin_entry);
+      g_object_set_data (G_OBJECT (dialog), "pin-entry", pin_entry);
+    }
+  if (gtk_widget_get_first_child (box))
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  else
+    g_object_ref_sink (box), g_object_unref (box);
+
+  /* Closing the dialog is the response; the window destroys it when the
+   * request has finished or another takes its place. */
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "accept", TRUE);
+  gtk_window_set_hide_on_close (GTK_WINDOW (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), self);
+  self->prompt = dialog;
+  gtk_window_present (GTK_WINDOW (dialog));
+#endif
+}
+
+static void
+request_started_cb (SesameWindow            *self,
+                    SesameCredentialRequest *request,
+                    SesameCredentialsBridge *bridge)
+{
+  /* A conditional get waits for the user to focus the username field. */
+  if (sesame_credential_request_is_conditional (request))
+    return;
+
+  switch (self->prompt_response)
+    {
+    case SESAME_PROMPT_RESPONSE_ACCEPT:
+      accept_now (self, request, NULL);
+      return;
+    case SESAME_PROMPT_RESPONSE_CANCEL:
+      sesame_credential_request_cancel (request);
+      return;
+    case SESAME_PROMPT_RESPONSE_ASK:
+    default:
+      watch_request (self, request);
+      show_prompt (self, request);
+      return;
+    }
+}
+
+static void
+autofill_row_activated_cb (GtkListBox    *list,
+                           GtkListBoxRow *row,
+                           SesameWindow  *self)
+{
+  g_autoptr(SesameCredentialRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *candidates;
+  int index = gtk_list_box_row_get_index (row);
+
+  if (!self->prompted)
+    return;
+  request = g_object_ref (self->prompted);
+  candidates = sesame_credential_request_get_candidates (request);
+  if (index < 0 || !candidates || (guint) index >= candidates->len)
+    return;
+  gtk_popover_popdown (GTK_POPOVER (self->autofill));
+  if (!sesame_credential_request_accept (request,
+                                         ((SesameCredentialCandidate *) candidates->pdata[index])->credential_id,
+                                         NULL, &error))
+    show_accept_failure (self, error);
+}
+
+static void
+show_autofill (SesameWindow            *self,
+               SesameCredentialRequest *request,
+               const GdkRectangle      *rect)
+{
+#ifdef SESAME_HAVE_AUTOFILL_POPOVER
+  if (!self->autofill)
+    {
+      self->autofill = GTK_WIDGET (sesame_autofill_popover_new ());
+      gtk_widget_set_parent (self->autofill, GTK_WIDGET (self->web_view));
+    }
+  sesame_autofill_popover_set_request (SESAME_AUTOFILL_POPOVER (self->autofill), request);
+#else
+  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
+  GtkWidget *list;
+
+  if (!self->autofill)
+    {
+      self->autofill = gtk_popover_new ();
+      gtk_popover_set_autohide (GTK_POPOVER (self->autofill), FALSE);
+      gtk_popover_set_position (GTK_POPOVER (self->autofill), GTK_POS_BOTTOM);
+      gtk_widget_set_parent (self->autofill, GTK_WIDGET (self->web_view));
+    }
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Passkeys"), -1);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; candidates && i < candidates->len; i++)
+    {
+      SesameCredentialCandidate *candidate = candidates->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), candidate->user_name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   candidate->user_display_name ? candidate->user_display_name
+                                                                : candidate->authenticator_name);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  g_signal_connect (list, "row-activated", G_CALLBACK (autofill_row_activated_cb), self);
+  gtk_popover_set_child (GTK_POPOVER (self->autofill), list);
+#endif
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->autofill), rect);
+  gtk_popover_popup (GTK_POPOVER (self->autofill));
+}
+
+static void
+autofill_requested_cb (SesameWindow            *self,
+                       SesameCredentialRequest *request,
+                       int                      x,
+                       int                      y,
+                       int                      width,
+                       int                      height,
+                       SesameCredentialsBridge *bridge)
+{
+  GdkRectangle rect = { x, y, MAX (width, 1), MAX (height, 1) };
+  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
+
+  /* Nothing to offer: a browser shows no autofill either. */
+  if (!candidates || candidates->len == 0)
+    return;
+
+  switch (self->prompt_response)
+    {
+    case SESAME_PROMPT_RESPONSE_ACCEPT:
+      accept_now (self, request,
+                  ((SesameCredentialCandidate *) candidates->pdata[0])->credential_id);
+      return;
+    case SESAME_PROMPT_RESPONSE_CANCEL:
+      /* As Escape would: no popover, the request stays pending. */
+      return;
+    case SESAME_PROMPT_RESPONSE_ASK:
+    default:
+      watch_request (self, request);
+      show_autofill (self, request, &rect);
+      return;
+    }
+}
+
+static void
+autofill_dismissed_cb (SesameWindow            *self,
+                       SesameCredentialRequest *request,
+                       SesameCredentialsBridge *bridge)
+{
+  if (self->autofill)
+    gtk_popover_popdown (GTK_POPOVER (self->autofill));
+}
+
+#endif /* SESAME_HAVE_BRIDGE */
+
+/* Actions */
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  webkit_web_view_go_back (SESAME_WINDOW (widget)->web_view);
+}
+
+static void
+forward_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  webkit_web_view_go_forward (SESAME_WINDOW (widget)->web_view);
+}
+
+static void
+reload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  webkit_web_view_reload (SESAME_WINDOW (widget)->web_view);
+}
+
+static void
+focus_address_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  SesameWindow *self = SESAME_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "demo");
+  gtk_widget_grab_focus (GTK_WIDGET (self->address_entry));
+}
+
+static void
+launch_uri_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SesameWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open a browser: %s"),
+                                                  error->message);
+
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+    }
+}
+
+static void
+open_in_browser_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SesameWindow *self = SESAME_WINDOW (widget);
+  const char *uri = webkit_web_view_get_uri (self->web_view);
+  g_autoptr(GAppLaunchContext) context = NULL;
+
+  if (!uri)
+    return;
+  context = G_APP_LAUNCH_CONTEXT (gdk_display_get_app_launch_context (gtk_widget_get_display (widget)));
+  g_app_info_launch_default_for_uri_async (uri, context, NULL, launch_uri_cb,
+                                           g_object_ref (self));
+}
+
+static void
+add_origin_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SesameWindow *self = SESAME_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!self->page_origin)
+    return;
+  if (!sesame_application_add_expected_origin (get_app (self), self->page_origin, &error))
+    message = g_strdup_printf (_("Could not add %s: %s"), self->page_origin, error->message);
+  else
+    message = g_strdup_printf (_("%s is now an expected origin"), self->page_origin);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SesameWindow *self = SESAME_WINDOW (widget);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          g_variant_get_string (parameter, NULL));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Copied")));
+}
+
+/* Window state */
+
+static gboolean
+sesame_window_close_request (GtkWindow *window)
+{
+  SesameWindow *self = SESAME_WINDOW (window);
+  gboolean maximized = gtk_window_is_maximized (window);
+
+  g_settings_set_boolean (self->settings, "window-maximized", maximized);
+  if (!maximized)
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  return GTK_WINDOW_CLASS (sesame_window_parent_class)->close_request (window);
+}
+
+static void
+sesame_window_constructed (GObject *object)
+{
+  SesameWindow *self = SESAME_WINDOW (object);
+  SesameApplication *app = get_app (self);
+
+  G_OBJECT_CLASS (sesame_window_parent_class)->constructed (object);
+
+#ifdef SESAME_HAVE_BRIDGE
+  self->bridge = sesame_credentials_bridge_new (self->web_view,
+                                                sesame_application_get_authenticator (app));
+  g_signal_connect_object (self->bridge, "request-started",
+                           G_CALLBACK (request_started_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->bridge, "autofill-requested",
+                           G_CALLBACK (autofill_requested_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->bridge, "autofill-dismissed",
+                           G_CALLBACK (autofill_dismissed_cb), self, G_CONNECT_SWAPPED);
+#endif
+
+  g_signal_connect_object (app, "tenant-changed", G_CALLBACK (tenant_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  tenant_changed_cb (self, app);
+}
+
+static void
+sesame_window_dispose (GObject *object)
+{
+  SesameWindow *self = SESAME_WINDOW (object);
+
+  if (self->pending_load)
+    fail_pending_load (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                  _("The window was closed")));
+#ifdef SESAME_HAVE_BRIDGE
+  close_prompt (self);
+  g_clear_pointer (&self->autofill, gtk_widget_unparent);
+  g_clear_object (&self->bridge);
+#endif
+  gtk_widget_dispose_template (GTK_WIDGET (self), SESAME_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (sesame_window_parent_class)->dispose (object);
+}
+
+static void
+sesame_window_finalize (GObject *object)
+{
+  SesameWindow *self = SESAME_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->origin_rows, g_ptr_array_unref);
+  g_free (self->page_origin);
+  sesame_window_set_prompt_response (self, SESAME_PROMPT_RESPONSE_ASK, NULL);
+
+  G_OBJECT_CLASS (sesame_window_parent_class)->finalize (object);
+}
+
+static void
+sesame_window_class_init (SesameWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = sesame_window_constructed;
+  object_class->dispose = sesame_window_dispose;
+  object_class->finalize = sesame_window_finalize;
+  window_class->close_request = sesame_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sesame/Sesame/sesame-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, another_port_button);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, demo_box);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, address_entry);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, origin_label);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, base_url_row);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, tenant_id_row);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, rp_id_row);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, origins_group);
+  gtk_widget_class_bind_template_callback (widget_class, address_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.forward", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-address", NULL,
+                                   focus_address_action);
+  gtk_widget_class_install_action (widget_class, "win.open-in-browser", NULL,
+                                   open_in_browser_action);
+  gtk_widget_class_install_action (widget_class, "win.add-origin", NULL, add_origin_action);
+  gtk_widget_class_install_action (widget_class, "win.copy", "s", copy_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.forward",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reload",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
+                                       "win.focus-address", NULL);
+}
+
+static void
+sesame_window_init (SesameWindow *self)
+{
+  g_autoptr(WebKitUserContentManager) content_manager = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->origin_rows = g_ptr_array_new ();
+  self->settings = g_settings_new (APP_ID);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  /* One user content manager per view: the bridge's scripts and message
+   * handler belong to this view alone. */
+  content_manager = webkit_user_content_manager_new ();
+  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                 "user-content-manager", content_manager,
+                                 "vexpand", TRUE,
+                                 "hexpand", TRUE,
+                                 NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->web_view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Page"), -1);
+  gtk_box_append (self->demo_box, GTK_WIDGET (self->web_view));
+  g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->web_view, "load-failed", G_CALLBACK (load_failed_cb), self,
+                           G_CONNECT_SWAPPED);
+  update_navigation_actions (self);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * SesameWindow: the main window. A header bar with the view switcher over
+ * Demo (a WebKitWebView with the credentials bridge, its navigation and
+ * the page's origin judged against the tenant), Activity, Users and
+ * Settings (the tenant's addresses, read-only). When the tenant could not
+ * start it shows why instead, with a way out when the port was busy.
+ */
+
+#include <adwaita.h>
+#include <webkit/webkit.h>
+
+#include "sesame-application.h"
+
+G_BEGIN_DECLS
+
+#define SESAME_WINDOW_ERROR (sesame_window_error_quark ())
+
+typedef enum
+{
+  SESAME_WINDOW_ERROR_LOAD_FAILED, /* the page did not load */
+  SESAME_WINDOW_ERROR_SUPERSEDED,  /* another load started before this one finished */
+} SesameWindowError;
+
+GQuark sesame_window_error_quark (void);
+
+/* How prompts are answered: by the user, or at once (automation). */
+typedef enum
+{
+  SESAME_PROMPT_RESPONSE_ASK,
+  SESAME_PROMPT_RESPONSE_ACCEPT,
+  SESAME_PROMPT_RESPONSE_CANCEL,
+} SesamePromptResponse;
+
+#define SESAME_TYPE_WINDOW (sesame_window_get_type ())
+G_DECLARE_FINAL_TYPE (SesameWindow, sesame_window, SESAME, WINDOW, AdwApplicationWindow)
+
+SesameWindow  *sesame_window_new                (SesameApplication *application);
+
+WebKitWebView *sesame_window_get_web_view       (SesameWindow *self);
+
+/* Opens @uri (already absolute) in the Demo view and shows that view. */
+void           sesame_window_open_url           (SesameWindow *self,
+                                                 const char   *uri);
+/* The same, finishing when the page has loaded (or failed to). */
+void           sesame_window_open_url_async     (SesameWindow        *self,
+                                                 const char          *uri,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean       sesame_window_open_url_finish    (SesameWindow  *self,
+                                                 GAsyncResult  *result,
+                                                 GError       **error);
+
+/* @pin answers a prompt that asks for one in ACCEPT mode (NULL: none). */
+void           sesame_window_set_prompt_response (SesameWindow         *self,
+                                                  SesamePromptResponse  response,
+                                                  const char           *pin);
+
+/* TRUE while the Demo view's origin banner is shown. */
+gboolean       sesame_window_get_origin_warning_visible (SesameWindow *self);
+
+G_END_DECLS
