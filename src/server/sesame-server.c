@@ -8,17 +8,11 @@
 #include "sesame-tenant-rules.h"
 #include "sesame-token.h"
 
-#ifdef SESAME_HAVE_SAMPLE_APP
 #include "sesame-sample-app.h"
-#endif
-#ifdef SESAME_HAVE_WEB_RESOURCES
-#include "sesame-web-resources.h"
-#endif
 
 #include <openssl/rand.h>
 #include <string.h>
 
-#define WEB_RESOURCE_PREFIX "/io/github/sesame/Sesame/web/"
 #define LOCAL_TENANT_NAME   "Local development"
 #define SECRET_KEY_BYTES    32
 #define SECRET_KEY_MAX_LEN  256
@@ -351,21 +345,6 @@ content_type_for (const char *name)
   return "application/octet-stream";
 }
 
-static GBytes *
-lookup_web_resource (const char *name)
-{
-#ifdef SESAME_HAVE_WEB_RESOURCES
-  g_autofree char *resource_path = g_strconcat (WEB_RESOURCE_PREFIX, name, NULL);
-
-  /* Looked up in our own GResource: the reference also keeps the
-   * generated object file in the static library's link. */
-  return g_resource_lookup_data (sesame_web_get_resource (), resource_path,
-                                 G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-#else
-  return NULL;
-#endif
-}
-
 static void
 static_cb (SoupServer        *soup,
            SoupServerMessage *msg,
@@ -396,7 +375,7 @@ static_cb (SoupServer        *soup,
    * one of ours. */
   if (*name && !strchr (name, '%') && !strchr (name, '\\') && name[0] != '.' &&
       !strstr (name, "/.") && !strstr (name, "//"))
-    data = lookup_web_resource (name);
+    data = sesame_sample_app_lookup_file (name);
   if (!data)
     {
       g_autofree char *message = g_strdup_printf ("There is no %s here", path);
@@ -1087,16 +1066,12 @@ sesame_server_start_sample_app (SesameServer *self,
   g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
   g_return_val_if_fail (self->base_url && self->tenant_id && secret_key, FALSE);
 
-#ifdef SESAME_HAVE_SAMPLE_APP
   if (!self->sample_app_started)
     {
       sesame_sample_app_register (self->soup, self->base_url, self->tenant_id, secret_key);
       self->sample_app_started = TRUE;
     }
   return TRUE;
-#else
-  return FALSE;
-#endif
 }
 
 /* For the APIs */
