@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "sesame-store-private.h"
+#include "sesame-tenant-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -172,20 +173,12 @@ sesame_store_random_bytes (gsize    len,
 char *
 sesame_store_random_uuid (GError **error)
 {
-  guint8 b[16];
+  char *uuid = sesame_random_uuid ();
 
-  if (RAND_bytes (b, sizeof b) != 1)
-    {
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
-                   "The system random number generator failed");
-      return NULL;
-    }
-  b[6] = (b[6] & 0x0f) | 0x40;   /* version 4 */
-  b[8] = (b[8] & 0x3f) | 0x80;   /* RFC 4122 variant */
-  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                          "%02x%02x%02x%02x%02x%02x",
-                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                          b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  if (!uuid)
+    g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                 "The system random number generator failed");
+  return uuid;
 }
 
 /* Transactions */
