@@ -26,7 +26,8 @@ request_claims (SesameRequest *req)
 static void
 mark_not_verified (SesameReply *reply)
 {
-  sesame_reply_add_error_member (reply, "isVerified", json_node_init_boolean (json_node_alloc (), FALSE));
+  sesame_reply_add_error_member (reply, "isVerified", json_node_init_boolean (json_node_alloc (),
+                                 FALSE));
 }
 
 /* Request bodies */

@@ -40,7 +40,7 @@ typedef struct
   GHashTable         *query;            /* decoded query (owned copy), may be NULL */
   SoupMessageHeaders *headers;          /* a private copy: its reference count is never shared */
   GBytes             *body;             /* POST and PATCH only */
-  char               *origin;           /* the Origin header, valid UTF-8 and bounded; NULL: absent */
+  char               *origin;           /* Origin, valid UTF-8, bounded; NULL: absent */
   char               *user_agent;       /* likewise the User-Agent header */
 
   /* Where it is handled. The server is referenced; its URLs do not change

@@ -109,7 +109,8 @@ sesame_scope_check_add_passkey (const SesameTokenClaims *claims,
   if (n_passkeys == 0 || sesame_token_claims_has_scope (claims, SESAME_SCOPE_ADD_AUTHENTICATORS))
     return TRUE;
   return sesame_refuse (error, SESAME_RULE_ERROR_SCOPE_MISSING,
-                        "User “%s” already has a passkey: adding another needs a token tracked with "
+                        "User “%s” already has a passkey: adding another needs a token tracked"
+                        " with "
                         "scope \"add:authenticators\"", claims->user_id);
 }
 
@@ -174,7 +175,8 @@ sesame_action_check_open (const SesameAction  *action,
   if (sesame_action_state_takes_ceremony (sesame_action_get_state (action)))
     return TRUE;
   return sesame_refuse (error, SESAME_RULE_ERROR_ACTION_CLOSED,
-                        "Action “%s” is %s, which takes no passkey ceremony: track the action again "
+                        "Action “%s” is %s, which takes no passkey ceremony: track the action"
+                        " again "
                         "for a new token", action->action_code, action->state);
 }
 
@@ -415,7 +417,8 @@ sesame_tenant_validate (SesameStore        *store,
     }
   if (!g_str_equal (claims->tenant_id, tenant->id))
     {
-      sesame_refuse (error, SESAME_RULE_ERROR_TOKEN_REFUSED, "The token was issued for another tenant");
+      sesame_refuse (error, SESAME_RULE_ERROR_TOKEN_REFUSED,
+                     "The token was issued for another tenant");
       return NULL;
     }
   /* Authsignal's own words, which the SDKs' tests show. */

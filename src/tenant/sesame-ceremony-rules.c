@@ -597,6 +597,14 @@ fail_ceremony (SesameStore        *store,
     g_warning ("Cannot record the failed %s: %s", kind, error->message);
 }
 
+/* The state a ceremony leaves its action in when it succeeds, as stored. */
+static const char *
+succeeded_state (void)
+{
+  return sesame_action_state_to_string (sesame_action_state_after_ceremony (
+    SESAME_ACTION_STATE_CHALLENGE_REQUIRED, TRUE));
+}
+
 /* Decoding before the challenge */
 
 /* The parts of a registration response that can be decoded without the
@@ -692,8 +700,7 @@ register_in_transaction (SesameStore *store,
   if (!sesame_store_add_passkey (store, passkey, error))
     return FALSE;
   data->action = sesame_store_update_action (store, passkey->tenant_id, data->action_key,
-                                             sesame_action_state_to_string (SESAME_ACTION_STATE_CHALLENGE_SUCCEEDED),
-                                             "PASSKEY", passkey->id, error);
+                                             succeeded_state (), "PASSKEY", passkey->id, error);
   if (!data->action)
     return FALSE;
 
@@ -817,7 +824,8 @@ sesame_tenant_finish_registration (SesameStore                *store,
       g_strcmp0 (challenge->user_id, action->user_id) != 0)
     {
       sesame_refuse (&local_error, SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,
-                     "Challenge “%s” was issued for another action (it is used up now)", challenge_id);
+                     "Challenge “%s” was issued for another action (it is used up now)",
+                                                                    challenge_id);
       goto refused;
     }
   if (!sesame_action_check_open (action, &local_error))
@@ -907,8 +915,7 @@ sign_in_in_transaction (SesameStore *store,
     return FALSE;
   if (data->action_key)
     data->action = sesame_store_update_action (store, passkey->tenant_id, data->action_key,
-                                               sesame_action_state_to_string (SESAME_ACTION_STATE_CHALLENGE_SUCCEEDED),
-                                               "PASSKEY", passkey->id, error);
+                                               succeeded_state (), "PASSKEY", passkey->id, error);
   else if (sesame_store_create_action (store, data->new_action, error))
     data->action = sesame_store_get_action (store, passkey->tenant_id,
                                             data->new_action->idempotency_key, error);

@@ -48,13 +48,14 @@ void     sesame_tenant_verify_options (SesameVerifyOptions   *options,
  * @claims, or with the @idempotency_key of a tracked action, it is bound to
  * that action, which must have that code and be open; otherwise it is open
  * to any user and carries the code in its id. */
-SesameChallenge *sesame_tenant_begin_sign_in (SesameStore             *store,
-                                              const SesameTenant      *tenant,
-                                              const SesameCaller      *caller,
-                                              const SesameTokenClaims *claims,
-                                              const char              *action_code,
-                                              const char              *idempotency_key,
-                                              GError                 **error);
+SesameChallenge *
+sesame_tenant_begin_sign_in (SesameStore            *store,
+                             const SesameTenant     *tenant,
+                             const SesameCaller     *caller,
+                             const SesameTokenClaims*claims,
+                             const char             *action_code,
+                             const char             *idempotency_key,
+                             GError                **error);
 
 typedef struct
 {
@@ -69,14 +70,15 @@ void sesame_registration_options_free (SesameRegistrationOptions *options);
 /* Registration options for the token's action: the action must be open and
  * the token may add a passkey (sesame_scope_check_add_passkey()). The
  * user's names are saved (NULL keeps them). */
-SesameRegistrationOptions *sesame_tenant_begin_registration (SesameStore             *store,
-                                                             const SesameTenant      *tenant,
-                                                             const SesameCaller      *caller,
-                                                             const SesameTokenClaims *claims,
-                                                             const char              *username,
-                                                             const char              *display_name,
-                                                             SesameAttachment         attachment,
-                                                             GError                 **error);
+SesameRegistrationOptions *
+sesame_tenant_begin_registration (SesameStore             *store,
+                                  const SesameTenant      *tenant,
+                                  const SesameCaller      *caller,
+                                  const SesameTokenClaims *claims,
+                                  const char              *username,
+                                  const char              *display_name,
+                                  SesameAttachment         attachment,
+                                  GError                 **error);
 
 typedef struct
 {
@@ -91,13 +93,14 @@ void sesame_authentication_options_free (SesameAuthenticationOptions *options);
  * sesame_tenant_begin_sign_in() is consumed and its binding inherited; with
  * @claims the sign-in is for the token's (open) action. An open sign-in may
  * name a @username, which narrows the allowed credentials. */
-SesameAuthenticationOptions *sesame_tenant_begin_authentication (SesameStore             *store,
-                                                                 const SesameTenant      *tenant,
-                                                                 const SesameCaller      *caller,
-                                                                 const SesameTokenClaims *claims,
-                                                                 const char              *previous_challenge_id,
-                                                                 const char              *username,
-                                                                 GError                 **error);
+SesameAuthenticationOptions *
+sesame_tenant_begin_authentication (SesameStore             *store,
+                                    const SesameTenant      *tenant,
+                                    const SesameCaller      *caller,
+                                    const SesameTokenClaims *claims,
+                                    const char              *previous_challenge_id,
+                                    const char              *username,
+                                    GError                 **error);
 
 typedef struct
 {
@@ -113,27 +116,29 @@ void sesame_ceremony_result_free (SesameCeremonyResult *result);
  * conditional create (mediation "conditional" on create()), which the
  * browser completes without user presence; only then is a credential
  * without UP accepted (§7.1 step 14), and the event says so. */
-SesameCeremonyResult *sesame_tenant_finish_registration (SesameStore                *store,
-                                                         const SesameTenant         *tenant,
-                                                         const SesameCaller         *caller,
-                                                         const SesameTokenClaims    *claims,
-                                                         const char                 *challenge_id,
-                                                         const SesameCredentialJson *credential,
-                                                         gboolean                    conditional_create,
-                                                         gboolean                   *judged,
-                                                         GError                    **error);
+SesameCeremonyResult *
+sesame_tenant_finish_registration (SesameStore                *store,
+                                   const SesameTenant         *tenant,
+                                   const SesameCaller         *caller,
+                                   const SesameTokenClaims    *claims,
+                                   const char                 *challenge_id,
+                                   const SesameCredentialJson *credential,
+                                   gboolean                    conditional_create,
+                                   gboolean                   *judged,
+                                   GError                    **error);
 
 /* Signs in with the credential of an authentication response. The
  * passkey's owner must be the user the challenge (or @claims) is for; an
  * open sign-in gets a new action of the owner with the challenge's code. */
-SesameCeremonyResult *sesame_tenant_finish_authentication (SesameStore                *store,
-                                                           const SesameTenant         *tenant,
-                                                           const SesameCaller         *caller,
-                                                           const SesameTokenClaims    *claims,
-                                                           const char                 *challenge_id,
-                                                           const SesameCredentialJson *credential,
-                                                           gboolean                   *judged,
-                                                           GError                    **error);
+SesameCeremonyResult *
+sesame_tenant_finish_authentication (SesameStore                *store,
+                                     const SesameTenant         *tenant,
+                                     const SesameCaller         *caller,
+                                     const SesameTokenClaims    *claims,
+                                     const char                 *challenge_id,
+                                     const SesameCredentialJson *credential,
+                                     gboolean                   *judged,
+                                     GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameRegistrationOptions, sesame_registration_options_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameAuthenticationOptions, sesame_authentication_options_free)

@@ -66,7 +66,7 @@ typedef enum /*< prefix=SESAME_RULE_ERROR >*/
   SESAME_RULE_ERROR_ACTION_CLOSED,        /* the action's state takes no ceremony */
   SESAME_RULE_ERROR_IDEMPOTENCY_CONFLICT, /* the idempotency key names another action */
   SESAME_RULE_ERROR_SCOPE_MISSING,        /* the token lacks the scope the step needs */
-  SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,  /* no such challenge, or not for this ceremony or action */
+  SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,  /* none, or not this ceremony's or action's */
   SESAME_RULE_ERROR_CHALLENGE_REPLAYED,   /* the challenge was used before */
   SESAME_RULE_ERROR_CHALLENGE_EXPIRED,    /* the challenge is past its lifetime */
   SESAME_RULE_ERROR_UNKNOWN_CREDENTIAL,   /* the tenant never saw this credential id */
