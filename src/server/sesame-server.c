@@ -998,6 +998,7 @@ sesame_server_setup_local_tenant (SesameServer                   *self,
   g_autoptr(GPtrArray) origins = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *secret = NULL;
+  SesameUserVerification user_verification;
   SetupData data = { 0 };
 
   g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
@@ -1005,6 +1006,10 @@ sesame_server_setup_local_tenant (SesameServer                   *self,
 
   if (!options)
     options = &no_options;
+  /* The documented values only: the caller parses what a user typed. */
+  g_return_val_if_fail (!options->user_verification ||
+                        sesame_user_verification_from_string (options->user_verification,
+                                                              &user_verification), FALSE);
   if (options->rp_id && !sesame_tenant_validate_rp_id (options->rp_id, error))
     return FALSE;
   if (options->tenant_id &&
