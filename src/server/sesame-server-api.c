@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The Server API: what an integrator's backend (@authsignal/node) calls
- * with the tenant's secret key. Every request is checked in full before
- * anything is written; every write is one transaction with its event. */
+ * with the tenant's secret key. HTTP only: each handler checks its path,
+ * query and body, calls the tenant's rules (sesame-action-rules.h), which
+ * write each change in one transaction with its event, and shapes the
+ * answer. */
 
 #include "config.h"
 
@@ -23,7 +25,13 @@ static gboolean
 check_user_id (const char *user_id,
                GError    **error)
 {
-  return sesame_check_identifier (user_id, "user id", SESAME_ID_MAX_LEN, error);
+  return sesame_tenant_check_identifier (user_id, "user id", SESAME_ID_MAX_LEN, error);
+}
+
+static JsonNode *
+boolean_node (gboolean value)
+{
+  return json_node_init_boolean (json_node_alloc (), value);
 }
 
 /* Members documented as strings (or a boolean, or an object) are checked
@@ -55,7 +63,8 @@ check_member_types (JsonObject         *body,
   return TRUE;
 }
 
-/* The optional username and display name of a user, checked. */
+/* The optional username and display name of a user; "" reads as absent.
+ * The rules check what they hold. */
 static gboolean
 get_user_names (JsonObject  *body,
                 const char **username,
@@ -70,18 +79,7 @@ get_user_names (JsonObject  *body,
     *username = NULL;
   if (*display_name && !**display_name)
     *display_name = NULL;
-  return (!*username || sesame_check_identifier (*username, "username", SESAME_ID_MAX_LEN,
-                                                 error)) &&
-         (!*display_name || sesame_check_identifier (*display_name, "display name",
-                                                     SESAME_ID_MAX_LEN, error));
-}
-
-static GPtrArray *
-list_passkeys (SesameRequest *req,
-               const char    *user_id,
-               GError       **error)
-{
-  return sesame_store_list_passkeys (req->store, req->tenant->id, user_id, error);
+  return TRUE;
 }
 
 static void
@@ -102,83 +100,22 @@ add_enrollment (JsonBuilder *builder,
     sesame_json_add_string (builder, "defaultVerificationMethod", "PASSKEY");
 }
 
-/* Scopes a track may ask for; the token always gets "read:authenticators". */
-static char *
-token_scope (const char *requested,
-             GError    **error)
+static void
+reply_empty (SesameReply *reply)
 {
-  static const char * const known[] = {
-    SESAME_SCOPE_READ_AUTHENTICATORS, SESAME_SCOPE_ADD_AUTHENTICATORS,
-    "update:authenticators", "remove:authenticators", NULL,
-  };
-  g_autoptr(GPtrArray) scopes = g_ptr_array_new ();
-  g_auto(GStrv) parts = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  g_ptr_array_add (scopes, (gpointer) SESAME_SCOPE_READ_AUTHENTICATORS);
-  parts = g_strsplit (requested ? requested : "", " ", -1);
-  for (guint i = 0; parts[i]; i++)
-    {
-      gboolean seen = FALSE;
-
-      if (!*parts[i])
-        continue;
-      if (!g_strv_contains (known, parts[i]))
-        {
-          sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
-                     "\"scope\" holds “%s”; the scopes are read:authenticators, "
-                     "add:authenticators, update:authenticators and remove:authenticators",
-                     parts[i]);
-          return NULL;
-        }
-      for (guint j = 0; j < scopes->len; j++)
-        seen = seen || g_str_equal (g_ptr_array_index (scopes, j), parts[i]);
-      if (!seen)
-        g_ptr_array_add (scopes, parts[i]);
-    }
-  g_ptr_array_add (scopes, NULL);
-  return g_strjoinv (" ", (char **) scopes->pdata);
+  json_builder_begin_object (builder);
+  json_builder_end_object (builder);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
 }
 
 /* POST /users/{userId}/actions/{action} → {idempotencyKey, state, url, token, isEnrolled, …} */
 
-typedef struct
-{
-  SesameRequest *req;
-  SesameAction  *action;
-  const char    *username;
-  const char    *display_name;
-  const char    *scope;
-} TrackData;
-
-static gboolean
-track_in_transaction (SesameStore *store,
-                      gpointer     user_data,
-                      GError     **error)
-{
-  TrackData *data = user_data;
-  SesameAction *action = data->action;
-  g_autoptr(SesameUser) user = NULL;
-  g_autoptr(JsonBuilder) details = json_builder_new ();
-  g_autofree char *reason = NULL;
-
-  user = sesame_store_upsert_user (store, action->tenant_id, action->user_id, data->username,
-                                   data->display_name, error);
-  if (!user || !sesame_store_create_action (store, action, error))
-    return FALSE;
-
-  json_builder_begin_object (details);
-  sesame_json_add_string (details, "actionCode", action->action_code);
-  sesame_json_add_string (details, "state", action->state);
-  sesame_json_add_string (details, "scope", data->scope);
-  json_builder_end_object (details);
-  reason = g_strdup_printf ("Tracked action %s for user %s", action->action_code,
-                            action->user_id);
-  return sesame_request_record_event (data->req, action->idempotency_key, action->user_id,
-                                      "track", "success", reason, details, error);
-}
-
-void
-sesame_server_api_track (SesameRequest *req)
+gboolean
+sesame_server_api_track (SesameRequest  *req,
+                         SesameReply    *reply,
+                         GError        **error)
 {
   static const char * const strings[] = {
     "redirectUrl", "ipAddress", "userAgent", "deviceId", "email", "phoneNumber", "challengeId",
@@ -186,7 +123,6 @@ sesame_server_api_track (SesameRequest *req)
   };
   static const char * const booleans[] = { "redirectToSettings", NULL };
   static const char * const objects[] = { "custom", NULL };
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(SesameAction) action = NULL;
   g_autoptr(GPtrArray) passkeys = NULL;
@@ -198,73 +134,33 @@ sesame_server_api_track (SesameRequest *req)
   const char *idempotency_key, *requested_scope, *username, *display_name;
   JsonObject *body;
 
-  if (!check_user_id (user_id, &error) || !sesame_check_action_code (code, &error))
-    goto fail;
-  root = sesame_request_read_object (req, &error);
+  /* The path first: a bad one is refused whatever the body holds. */
+  if (!check_user_id (user_id, error) || !sesame_tenant_check_action_code (code, error))
+    return FALSE;
+  root = sesame_request_read_object (req, error);
   if (!root)
-    goto fail;
+    return FALSE;
   body = json_node_get_object (root);
-  if (!check_member_types (body, strings, booleans, objects, &error) ||
+  if (!check_member_types (body, strings, booleans, objects, error) ||
       !sesame_json_get_string (body, "idempotencyKey", FALSE, SESAME_ID_MAX_LEN,
-                               &idempotency_key, &error) ||
-      !sesame_json_get_string (body, "scope", FALSE, 256, &requested_scope, &error) ||
-      !get_user_names (body, &username, &display_name, &error))
-    goto fail;
-  if (idempotency_key &&
-      !sesame_check_identifier (idempotency_key, "idempotency key", SESAME_ID_MAX_LEN, &error))
-    goto fail;
-  scope = token_scope (requested_scope, &error);
+                               &idempotency_key, error) ||
+      !sesame_json_get_string (body, "scope", FALSE, 256, &requested_scope, error) ||
+      !get_user_names (body, &username, &display_name, error))
+    return FALSE;
+  scope = sesame_scope_for_track (requested_scope, error);
   if (!scope)
-    goto fail;
+    return FALSE;
 
-  /* The same idempotency key again is the same action: answered as it
-   * stands, with a fresh token. */
-  if (idempotency_key)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      action = sesame_store_get_action (req->store, req->tenant->id, idempotency_key,
-                                        &local_error);
-      if (!action && !g_error_matches (local_error, SESAME_STORE_ERROR,
-                                       SESAME_STORE_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (&error, g_steal_pointer (&local_error));
-          goto fail;
-        }
-      if (action && (!g_str_equal (action->user_id, user_id) ||
-                     !g_str_equal (action->action_code, code)))
-        {
-          sesame_api_fail (&error, SESAME_API_ERROR_CONFLICT,
-                     "Idempotency key “%s” belongs to another action", idempotency_key);
-          goto fail;
-        }
-    }
-
+  action = sesame_tenant_track_action (req->store, req->tenant, &req->caller, user_id, code,
+                                       idempotency_key, username, display_name, scope, error);
   if (!action)
-    {
-      TrackData data = { 0 };
-
-      action = g_new0 (SesameAction, 1);
-      action->tenant_id = g_strdup (req->tenant->id);
-      action->user_id = g_strdup (user_id);
-      action->action_code = g_strdup (code);
-      action->idempotency_key = g_strdup (idempotency_key);
-      action->state = g_strdup ("CHALLENGE_REQUIRED");
-      data.req = req;
-      data.action = action;
-      data.username = username;
-      data.display_name = display_name;
-      data.scope = scope;
-      if (!sesame_store_run_in_transaction (req->store, track_in_transaction, &data, &error))
-        goto fail;
-    }
-
-  passkeys = list_passkeys (req, user_id, &error);
+    return FALSE;
+  passkeys = sesame_store_list_passkeys (req->store, req->tenant->id, user_id, error);
   if (!passkeys)
-    goto fail;
-  token = sesame_server_issue_token (req->server, req->tenant, action, scope, &error);
+    return FALSE;
+  token = sesame_server_issue_token (req->server, req->tenant, action, scope, error);
   if (!token)
-    goto fail;
+    return FALSE;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -276,122 +172,63 @@ sesame_server_api_track (SesameRequest *req)
   add_enrollment (builder, passkeys->len);
   add_empty_array (builder, "ruleIds");
   json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }
 
 /* POST /validate {token, userId?, action?} → {isValid, state, …} */
 
-static void
-reply_invalid (SesameRequest *req,
-               guint          status,
-               const char    *message)
+gboolean
+sesame_server_api_validate (SesameRequest  *req,
+                            SesameReply    *reply,
+                            GError        **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  /* The shape the SDKs' tests show: the message itself is "error". */
-  json_builder_begin_object (builder);
-  sesame_json_add_boolean (builder, "isValid", FALSE);
-  sesame_json_add_string (builder, "error", message);
-  sesame_json_add_string (builder, "errorCode", "invalid_request");
-  sesame_json_add_string (builder, "errorDescription", message);
-  json_builder_end_object (builder);
-  sesame_request_reply_builder (req, status, builder);
-}
-
-void
-sesame_server_api_validate (SesameRequest *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) token_error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SesameTokenClaims) claims = NULL;
   g_autoptr(SesameAction) action = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonBuilder) details = NULL;
-  g_autoptr(JsonObject) invalid = json_object_new ();
-  g_autofree char *reason = NULL;
   const char *token, *user_id, *action_code, *action_code_too;
-  const guint8 *key;
-  gsize key_len;
   gboolean is_valid;
   JsonObject *body;
 
-  json_object_set_boolean_member (invalid, "isValid", FALSE);
-
-  root = sesame_request_read_object (req, &error);
+  root = sesame_request_read_object (req, error);
   if (!root)
-    goto fail;
+    return FALSE;
   body = json_node_get_object (root);
-  if (!sesame_json_get_string (body, "token", TRUE, SESAME_TOKEN_MAX_LEN, &token, &error) ||
-      !sesame_json_get_string (body, "userId", FALSE, SESAME_ID_MAX_LEN, &user_id, &error) ||
-      !sesame_json_get_string (body, "action", FALSE, SESAME_ID_MAX_LEN, &action_code, &error) ||
+  if (!sesame_json_get_string (body, "token", TRUE, SESAME_TOKEN_MAX_LEN, &token, error) ||
+      !sesame_json_get_string (body, "userId", FALSE, SESAME_ID_MAX_LEN, &user_id, error) ||
+      !sesame_json_get_string (body, "action", FALSE, SESAME_ID_MAX_LEN, &action_code, error) ||
       !sesame_json_get_string (body, "actionCode", FALSE, SESAME_ID_MAX_LEN, &action_code_too,
-                               &error))
-    goto fail;
+                               error))
+    return FALSE;
+  /* @authsignal/node sends actionCode, the Go SDK and the docs action. */
   if (!action_code)
     action_code = action_code_too;
 
-  key = g_bytes_get_data (req->tenant->token_key, &key_len);
-  claims = sesame_token_verify (key, key_len, token, g_get_real_time () / G_USEC_PER_SEC,
-                                &token_error);
-  if (!claims)
-    {
-      /* The token is part of the body: a bad one is bad input (400), not a
-       * failed authentication of the backend (401). */
-      if (g_error_matches (token_error, SESAME_TOKEN_ERROR, SESAME_TOKEN_ERROR_EXPIRED))
-        sesame_api_fail (&error, SESAME_API_ERROR_EXPIRED_TOKEN, "The token has expired (%s)",
-                   token_error->message);
-      else
-        sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN,
-                   "The token is not valid for this tenant: %s", token_error->message);
-      sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
-      return;
-    }
-  if (!g_str_equal (claims->tenant_id, req->tenant->id))
-    {
-      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN, "The token was issued for another tenant");
-      sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
-      return;
-    }
-  if (user_id && !g_str_equal (user_id, claims->user_id))
-    {
-      reply_invalid (req, SOUP_STATUS_BAD_REQUEST, "User is invalid.");
-      return;
-    }
-  if (action_code && !g_str_equal (action_code, claims->action_code))
-    {
-      reply_invalid (req, SOUP_STATUS_BAD_REQUEST, "Action is invalid.");
-      return;
-    }
-
-  action = sesame_store_get_action (req->store, req->tenant->id, claims->idempotency_key, &error);
+  action = sesame_tenant_validate (req->store, req->tenant, &req->caller, token, user_id,
+                                   action_code, &is_valid, &local_error);
   if (!action)
     {
-      sesame_request_reply_error (req, error, invalid, 0);
-      return;
+      /* The shape the SDKs' tests show for a token of another user or
+       * action: an answer, with the message itself as "error". */
+      if (g_error_matches (local_error, SESAME_RULE_ERROR, SESAME_RULE_ERROR_USER_MISMATCH) ||
+          g_error_matches (local_error, SESAME_RULE_ERROR, SESAME_RULE_ERROR_ACTION_MISMATCH))
+        {
+          builder = json_builder_new ();
+          json_builder_begin_object (builder);
+          sesame_json_add_boolean (builder, "isValid", FALSE);
+          sesame_json_add_string (builder, "error", local_error->message);
+          sesame_json_add_string (builder, "errorCode",
+                                  sesame_http_error_code (local_error, NULL));
+          sesame_json_add_string (builder, "errorDescription", local_error->message);
+          json_builder_end_object (builder);
+          sesame_reply_builder (reply, SOUP_STATUS_BAD_REQUEST, builder);
+          return TRUE;
+        }
+      sesame_reply_add_error_member (reply, "isValid", boolean_node (FALSE));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
-  if (!g_str_equal (action->user_id, claims->user_id))
-    {
-      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_TOKEN,
-                 "The token does not match its action's user");
-      sesame_request_reply_error (req, error, invalid, SOUP_STATUS_BAD_REQUEST);
-      return;
-    }
-  is_valid = g_str_equal (action->state, "CHALLENGE_SUCCEEDED");
-
-  details = json_builder_new ();
-  json_builder_begin_object (details);
-  sesame_json_add_string (details, "state", action->state);
-  json_builder_end_object (details);
-  reason = g_strdup_printf ("The backend validated a token of action %s: %s",
-                            action->action_code, is_valid ? "valid" : action->state);
-  if (!sesame_request_record_event (req, action->idempotency_key, action->user_id, "validate",
-                                    is_valid ? "valid" : "invalid", reason, details, &error))
-    goto fail;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -399,44 +236,38 @@ sesame_server_api_validate (SesameRequest *req)
   sesame_json_add_string (builder, "state", action->state);
   sesame_json_add_time (builder, "stateUpdatedAt", action->state_updated);
   sesame_json_add_string (builder, "userId", action->user_id);
-  /* @authsignal/node reads actionCode, the Go SDK and the docs action. */
   sesame_json_add_string (builder, "actionCode", action->action_code);
   sesame_json_add_string (builder, "action", action->action_code);
   sesame_json_add_string (builder, "idempotencyKey", action->idempotency_key);
   sesame_json_add_string (builder, "verificationMethod", action->verification_method);
   sesame_json_add_string (builder, "verifiedByAuthenticatorId", action->authenticator_id);
   json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }
 
 /* GET, PATCH, DELETE /users/{userId} */
 
-static void
-reply_user (SesameRequest *req,
-            const char    *user_id)
+static gboolean
+reply_user (SesameRequest  *req,
+            SesameReply    *reply,
+            const char     *user_id,
+            GError        **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GError) lookup_error = NULL;
   g_autoptr(SesameUser) user = NULL;
   g_autoptr(GPtrArray) passkeys = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
 
   user = sesame_store_get_user (req->store, req->tenant->id, user_id, &lookup_error);
-  if (!user && !g_error_matches (lookup_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND))
+  if (!user && !sesame_store_error_is_not_found (lookup_error))
     {
-      sesame_request_reply_error (req, lookup_error, NULL, 0);
-      return;
+      g_propagate_error (error, g_steal_pointer (&lookup_error));
+      return FALSE;
     }
-  passkeys = list_passkeys (req, user_id, &error);
+  passkeys = sesame_store_list_passkeys (req->store, req->tenant->id, user_id, error);
   if (!passkeys)
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
+    return FALSE;
 
   /* An unknown (or deleted) user is simply not enrolled. */
   builder = json_builder_new ();
@@ -451,20 +282,17 @@ reply_user (SesameRequest *req,
   sesame_json_add_boolean (builder, "emailVerified", FALSE);
   sesame_json_add_boolean (builder, "phoneNumberVerified", FALSE);
   json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }
 
-void
-sesame_server_api_get_user (SesameRequest *req)
+gboolean
+sesame_server_api_get_user (SesameRequest  *req,
+                            SesameReply    *reply,
+                            GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!check_user_id (req->params[0], &error))
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
-  reply_user (req, req->params[0]);
+  return check_user_id (req->params[0], error) &&
+         reply_user (req, reply, req->params[0], error);
 }
 
 /* GET /users?username=&limit=&lastEvaluatedUserId= → {users, lastEvaluatedUserId?} */
@@ -489,14 +317,15 @@ parse_limit (const char *text,
   return TRUE;
 }
 
-void
-sesame_server_api_query_users (SesameRequest *req)
+gboolean
+sesame_server_api_query_users (SesameRequest  *req,
+                              SesameReply    *reply,
+                              GError        **error)
 {
   /* The local tenant keeps no email address or phone number, and the
    * token filter is not implemented: refused rather than ignored, so that
    * a backend never takes an unfiltered list for a match. */
   static const char * const unsupported[] = { "email", "phoneNumber", "token", NULL };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   const char *username = req->query ? g_hash_table_lookup (req->query, "username") : NULL;
@@ -508,17 +337,17 @@ sesame_server_api_query_users (SesameRequest *req)
   for (guint i = 0; unsupported[i]; i++)
     if (req->query && g_hash_table_contains (req->query, unsupported[i]))
       {
-        sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
+        sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
                          "Querying users by \"%s\" is not supported by the local tenant; "
                          "query by \"username\" or page through them all", unsupported[i]);
-        goto fail;
+        return FALSE;
       }
-  if (limit_text && !parse_limit (limit_text, &limit, &error))
-    goto fail;
+  if (limit_text && !parse_limit (limit_text, &limit, error))
+    return FALSE;
   if (after && !*after)
     after = NULL;
-  if (after && !check_user_id (after, &error))
-    goto fail;
+  if (after && !check_user_id (after, error))
+    return FALSE;
 
   if (username)
     {
@@ -530,15 +359,14 @@ sesame_server_api_query_users (SesameRequest *req)
       users = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_user_free);
       if (*username)
         {
-          if (!sesame_check_identifier (username, "username", SESAME_ID_MAX_LEN, &error))
-            goto fail;
+          if (!sesame_tenant_check_identifier (username, "username", SESAME_ID_MAX_LEN, error))
+            return FALSE;
           user = sesame_store_find_user_by_username (req->store, req->tenant->id, username,
                                                      &lookup_error);
-          if (!user && !g_error_matches (lookup_error, SESAME_STORE_ERROR,
-                                         SESAME_STORE_ERROR_NOT_FOUND))
+          if (!user && !sesame_store_error_is_not_found (lookup_error))
             {
-              g_propagate_error (&error, g_steal_pointer (&lookup_error));
-              goto fail;
+              g_propagate_error (error, g_steal_pointer (&lookup_error));
+              return FALSE;
             }
         }
       if (user && (!after || strcmp (user->user_id, after) > 0))
@@ -548,9 +376,9 @@ sesame_server_api_query_users (SesameRequest *req)
     {
       /* One more than asked for tells whether another page follows. */
       users = sesame_store_list_users_after (req->store, req->tenant->id, after, limit + 1,
-                                             &error);
+                                             error);
       if (!users)
-        goto fail;
+        return FALSE;
       more = users->len > limit;
       if (more)
         g_ptr_array_set_size (users, limit);
@@ -563,10 +391,11 @@ sesame_server_api_query_users (SesameRequest *req)
   for (guint i = 0; i < users->len; i++)
     {
       SesameUser *user = g_ptr_array_index (users, i);
-      g_autoptr(GPtrArray) passkeys = list_passkeys (req, user->user_id, &error);
+      g_autoptr(GPtrArray) passkeys = sesame_store_list_passkeys (req->store, req->tenant->id,
+                                                              user->user_id, error);
 
       if (!passkeys)
-        goto fail;
+        return FALSE;
       json_builder_begin_object (builder);
       sesame_json_add_string (builder, "userId", user->user_id);
       sesame_json_add_string (builder, "username", user->username);
@@ -584,142 +413,64 @@ sesame_server_api_query_users (SesameRequest *req)
       sesame_json_add_string (builder, "lastEvaluatedUserId", last->user_id);
     }
   json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }
 
-typedef struct
-{
-  SesameRequest *req;
-  const char    *user_id;
-  const char    *username;
-  const char    *display_name;
-  const char    *kind;
-  const char    *passkey_id;
-} UserChangeData;
-
-static gboolean
-update_user_in_transaction (SesameStore *store,
-                            gpointer     user_data,
-                            GError     **error)
-{
-  UserChangeData *data = user_data;
-  g_autoptr(SesameUser) user = NULL;
-  g_autofree char *reason = NULL;
-
-  user = sesame_store_upsert_user (store, data->req->tenant->id, data->user_id, data->username,
-                                   data->display_name, error);
-  if (!user)
-    return FALSE;
-  reason = g_strdup_printf ("The backend updated user %s", data->user_id);
-  return sesame_request_record_event (data->req, NULL, data->user_id, "user-update", "success",
-                                      reason, NULL, error);
-}
-
-void
-sesame_server_api_update_user (SesameRequest *req)
+gboolean
+sesame_server_api_update_user (SesameRequest  *req,
+                               SesameReply    *reply,
+                               GError        **error)
 {
   static const char * const strings[] = { "email", "phoneNumber", NULL };
   static const char * const objects[] = { "custom", NULL };
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  UserChangeData data = { 0 };
+  const char *user_id = req->params[0];
+  const char *username, *display_name;
   JsonObject *body;
 
-  data.req = req;
-  data.user_id = req->params[0];
-  if (!check_user_id (data.user_id, &error))
-    goto fail;
-  root = sesame_request_read_object (req, &error);
+  if (!check_user_id (user_id, error))
+    return FALSE;
+  root = sesame_request_read_object (req, error);
   if (!root)
-    goto fail;
+    return FALSE;
   body = json_node_get_object (root);
-  if (!check_member_types (body, strings, NULL, objects, &error) ||
-      !get_user_names (body, &data.username, &data.display_name, &error))
-    goto fail;
-  if (!sesame_store_run_in_transaction (req->store, update_user_in_transaction, &data, &error))
-    goto fail;
-  reply_user (req, data.user_id);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+  if (!check_member_types (body, strings, NULL, objects, error) ||
+      !get_user_names (body, &username, &display_name, error) ||
+      !sesame_tenant_update_user (req->store, req->tenant, &req->caller, user_id, username,
+                                  display_name, error))
+    return FALSE;
+  return reply_user (req, reply, user_id, error);
 }
 
-static gboolean
-delete_in_transaction (SesameStore *store,
-                       gpointer     user_data,
-                       GError     **error)
+gboolean
+sesame_server_api_delete_user (SesameRequest  *req,
+                               SesameReply    *reply,
+                               GError        **error)
 {
-  UserChangeData *data = user_data;
-  const char *tenant_id = data->req->tenant->id;
-  g_autofree char *reason = NULL;
-
-  if (data->passkey_id)
-    {
-      if (!sesame_store_delete_passkey (store, tenant_id, data->user_id, data->passkey_id, error))
-        return FALSE;
-      reason = g_strdup_printf ("The backend removed passkey %s of user %s", data->passkey_id,
-                                data->user_id);
-    }
-  else
-    {
-      if (!sesame_store_delete_user (store, tenant_id, data->user_id, error))
-        return FALSE;
-      reason = g_strdup_printf ("The backend deleted user %s with their passkeys and actions",
-                                data->user_id);
-    }
-  return sesame_request_record_event (data->req, NULL, data->user_id, data->kind, "success",
-                                      reason, NULL, error);
-}
-
-static void
-reply_empty (SesameRequest *req)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
-}
-
-void
-sesame_server_api_delete_user (SesameRequest *req)
-{
-  g_autoptr(GError) error = NULL;
-  UserChangeData data = { 0 };
-
-  data.req = req;
-  data.user_id = req->params[0];
-  data.kind = "user-delete";
-  if (!check_user_id (data.user_id, &error) ||
-      !sesame_store_run_in_transaction (req->store, delete_in_transaction, &data, &error))
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
-  reply_empty (req);
+  if (!sesame_tenant_delete_user (req->store, req->tenant, &req->caller, req->params[0], error))
+    return FALSE;
+  reply_empty (reply);
+  return TRUE;
 }
 
 /* GET /users/{userId}/authenticators, DELETE /users/{userId}/authenticators/{id} */
 
-void
-sesame_server_api_list_authenticators (SesameRequest *req)
+gboolean
+sesame_server_api_list_authenticators (SesameRequest  *req,
+                                       SesameReply    *reply,
+                                       GError        **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) passkeys = NULL;
   g_autoptr(SesameUser) user = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   const char *user_id = req->params[0];
 
-  if (!check_user_id (user_id, &error) || !(passkeys = list_passkeys (req, user_id, &error)))
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
+  if (!check_user_id (user_id, error))
+    return FALSE;
+  passkeys = sesame_store_list_passkeys (req->store, req->tenant->id, user_id, error);
+  if (!passkeys)
+    return FALSE;
   user = sesame_store_get_user (req->store, req->tenant->id, user_id, NULL);
 
   builder = json_builder_new ();
@@ -727,58 +478,26 @@ sesame_server_api_list_authenticators (SesameRequest *req)
   for (guint i = 0; i < passkeys->len; i++)
     sesame_json_add_authenticator (builder, g_ptr_array_index (passkeys, i), user);
   json_builder_end_array (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }
 
-void
-sesame_server_api_delete_authenticator (SesameRequest *req)
+gboolean
+sesame_server_api_delete_authenticator (SesameRequest  *req,
+                                        SesameReply    *reply,
+                                        GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-  UserChangeData data = { 0 };
-
-  data.req = req;
-  data.user_id = req->params[0];
-  data.passkey_id = req->params[1];
-  data.kind = "authenticator-delete";
-  if (!check_user_id (data.user_id, &error) ||
-      !sesame_check_identifier (data.passkey_id, "authenticator id", SESAME_ID_MAX_LEN, &error) ||
-      !sesame_store_run_in_transaction (req->store, delete_in_transaction, &data, &error))
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
-  reply_empty (req);
+  if (!sesame_tenant_delete_passkey (req->store, req->tenant, &req->caller, req->params[0],
+                                     req->params[1], error))
+    return FALSE;
+  reply_empty (reply);
+  return TRUE;
 }
 
 /* GET, PATCH /users/{userId}/actions/{action}/{idempotencyKey} */
 
-/* The action named by the path, which must be that user's, with that code. */
-static SesameAction *
-load_path_action (SesameRequest *req,
-                  GError       **error)
-{
-  const char *user_id = req->params[0];
-  const char *code = req->params[1];
-  const char *key = req->params[2];
-  g_autoptr(SesameAction) action = NULL;
-
-  if (!check_user_id (user_id, error) || !sesame_check_action_code (code, error) ||
-      !sesame_check_identifier (key, "idempotency key", SESAME_ID_MAX_LEN, error))
-    return NULL;
-  action = sesame_store_get_action (req->store, req->tenant->id, key, error);
-  if (!action)
-    return NULL;
-  if (!g_str_equal (action->user_id, user_id) || !g_str_equal (action->action_code, code))
-    {
-      sesame_api_fail (error, SESAME_API_ERROR_NOT_FOUND,
-                 "User “%s” has no action “%s” with idempotency key “%s”", user_id, code, key);
-      return NULL;
-    }
-  return g_steal_pointer (&action);
-}
-
 static void
-reply_action (SesameRequest      *req,
+reply_action (SesameReply        *reply,
               const SesameAction *action)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -789,92 +508,52 @@ reply_action (SesameRequest      *req,
   add_empty_array (builder, "rules");
   add_empty_array (builder, "ruleIds");
   json_builder_end_object (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
 }
 
-void
-sesame_server_api_get_action (SesameRequest *req)
+gboolean
+sesame_server_api_get_action (SesameRequest  *req,
+                              SesameReply    *reply,
+                              GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SesameAction) action = load_path_action (req, &error);
+  g_autoptr(SesameAction) action = NULL;
 
+  action = sesame_tenant_get_user_action (req->store, req->tenant, req->params[0],
+                                          req->params[1], req->params[2], error);
   if (!action)
-    {
-      sesame_request_reply_error (req, error, NULL, 0);
-      return;
-    }
-  reply_action (req, action);
-}
-
-typedef struct
-{
-  SesameRequest *req;
-  const char    *key;
-  const char    *state;
-  SesameAction  *action;   /* out */
-} ActionChangeData;
-
-static gboolean
-update_action_in_transaction (SesameStore *store,
-                              gpointer     user_data,
-                              GError     **error)
-{
-  ActionChangeData *data = user_data;
-  g_autofree char *reason = NULL;
-
-  data->action = sesame_store_update_action (store, data->req->tenant->id, data->key, data->state,
-                                             NULL, NULL, error);
-  if (!data->action)
     return FALSE;
-  reason = g_strdup_printf ("The backend set action %s to %s", data->action->action_code,
-                            data->state);
-  return sesame_request_record_event (data->req, data->key, data->action->user_id,
-                                      "action-update", "success", reason, NULL, error);
+  reply_action (reply, action);
+  return TRUE;
 }
 
-void
-sesame_server_api_update_action (SesameRequest *req)
+gboolean
+sesame_server_api_update_action (SesameRequest  *req,
+                                 SesameReply    *reply,
+                                 GError        **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(SesameAction) action = NULL;
-  g_autoptr(SesameAction) updated = NULL;
-  ActionChangeData data = { 0 };
-  const char *state;
+  SesameActionState state;
+  const char *state_text;
   JsonObject *body;
 
-  root = sesame_request_read_object (req, &error);
+  root = sesame_request_read_object (req, error);
   if (!root)
-    goto fail;
+    return FALSE;
   body = json_node_get_object (root);
-  if (!sesame_json_get_string (body, "state", TRUE, 64, &state, &error))
-    goto fail;
-  if (!sesame_is_action_state (state))
-    {
-      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
-                 "\"state\" “%s” is not an action state (ALLOW, BLOCK, CHALLENGE_REQUIRED, "
-                 "CHALLENGE_SUCCEEDED, CHALLENGE_FAILED, REVIEW_REQUIRED, REVIEW_SUCCEEDED, "
-                 "REVIEW_FAILED)", state);
-      goto fail;
-    }
-  action = load_path_action (req, &error);
+  if (!sesame_json_get_string (body, "state", TRUE, 64, &state_text, error))
+    return FALSE;
+  if (!sesame_action_state_from_string (state_text, &state))
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
+                            "\"state\" “%s” is not an action state (ALLOW, BLOCK, "
+                            "CHALLENGE_REQUIRED, CHALLENGE_SUCCEEDED, CHALLENGE_FAILED, "
+                            "REVIEW_REQUIRED, REVIEW_SUCCEEDED, REVIEW_FAILED)", state_text);
+  action = sesame_tenant_set_action_state (req->store, req->tenant, &req->caller, req->params[0],
+                                           req->params[1], req->params[2], state, error);
   if (!action)
-    goto fail;
-
-  data.req = req;
-  data.key = action->idempotency_key;
-  data.state = state;
-  if (!sesame_store_run_in_transaction (req->store, update_action_in_transaction, &data, &error))
-    {
-      g_clear_pointer (&data.action, sesame_action_free);
-      goto fail;
-    }
-  updated = g_steal_pointer (&data.action);
-  reply_action (req, updated);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+    return FALSE;
+  reply_action (reply, action);
+  return TRUE;
 }
 
 /* GET /users/{userId}/actions?fromDate=&codes=&state= */
@@ -905,10 +584,11 @@ parse_from_date (const char *text,
   return TRUE;
 }
 
-void
-sesame_server_api_query_actions (SesameRequest *req)
+gboolean
+sesame_server_api_query_actions (SesameRequest  *req,
+                                SesameReply    *reply,
+                                GError        **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) actions = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GStrvBuilder) codes_builder = g_strv_builder_new ();
@@ -917,12 +597,13 @@ sesame_server_api_query_actions (SesameRequest *req)
   const char *from_text = req->query ? g_hash_table_lookup (req->query, "fromDate") : NULL;
   const char *codes_text = req->query ? g_hash_table_lookup (req->query, "codes") : NULL;
   const char *state = req->query ? g_hash_table_lookup (req->query, "state") : NULL;
+  SesameActionState parsed;
   gint64 from = 0;
 
-  if (!check_user_id (user_id, &error))
-    goto fail;
-  if (from_text && *from_text && !parse_from_date (from_text, &from, &error))
-    goto fail;
+  if (!check_user_id (user_id, error))
+    return FALSE;
+  if (from_text && *from_text && !parse_from_date (from_text, &from, error))
+    return FALSE;
   if (codes_text && *codes_text)
     {
       g_auto(GStrv) parts = g_strsplit (codes_text, ",", -1);
@@ -932,25 +613,22 @@ sesame_server_api_query_actions (SesameRequest *req)
           g_strstrip (parts[i]);
           if (!*parts[i])
             continue;
-          if (!sesame_check_action_code (parts[i], &error))
-            goto fail;
+          if (!sesame_tenant_check_action_code (parts[i], error))
+            return FALSE;
           g_strv_builder_add (codes_builder, parts[i]);
         }
     }
   codes = g_strv_builder_end (codes_builder);
   if (state && !*state)
     state = NULL;
-  if (state && !sesame_is_action_state (state))
-    {
-      sesame_api_fail (&error, SESAME_API_ERROR_INVALID_REQUEST,
-                 "\"state\" “%s” is not an action state", state);
-      goto fail;
-    }
+  if (state && !sesame_action_state_from_string (state, &parsed))
+    return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
+                            "\"state\" “%s” is not an action state", state);
 
   actions = sesame_store_query_actions (req->store, req->tenant->id, user_id, from,
-                                        (const char * const *) codes, state, &error);
+                                        (const char * const *) codes, state, error);
   if (!actions)
-    goto fail;
+    return FALSE;
 
   builder = json_builder_new ();
   json_builder_begin_array (builder);
@@ -961,9 +639,6 @@ sesame_server_api_query_actions (SesameRequest *req)
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  sesame_request_reply_builder (req, SOUP_STATUS_OK, builder);
-  return;
-
-fail:
-  sesame_request_reply_error (req, error, NULL, 0);
+  sesame_reply_builder (reply, SOUP_STATUS_OK, builder);
+  return TRUE;
 }

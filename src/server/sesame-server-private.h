@@ -4,57 +4,88 @@
 /* Private to src/server: the route handlers and what they need from
  * SesameServer. */
 
+#include "sesame-ceremony-rules.h"
+#include "sesame-http-auth.h"
+#include "sesame-http-error.h"
+#include "sesame-http-json.h"
+#include "sesame-http-request.h"
 #include "sesame-server.h"
-#include "sesame-server-http.h"
 
 G_BEGIN_DECLS
 
-/* The action code of a passkey sign-in that names none. */
-#define SESAME_DEFAULT_SIGN_IN_ACTION "signInWithPasskey"
-
-/* Longest user id, idempotency key, challenge id, username or display
- * name accepted from a request. */
-#define SESAME_ID_MAX_LEN 256
-
-#define SESAME_SCOPE_READ_AUTHENTICATORS "read:authenticators"
-#define SESAME_SCOPE_ADD_AUTHENTICATORS  "add:authenticators"
-
-typedef void (*SesameRouteFunc) (SesameRequest *req);
+/* A route handler: reads @req (never the message), fills @reply and
+ * returns TRUE, or returns FALSE with @error, which the dispatcher turns
+ * into the error reply (sesame_reply_set_error()). It may add members to
+ * that error reply with sesame_reply_add_error_member(). */
+typedef gboolean (*SesameRouteFunc) (SesameRequest  *req,
+                                     SesameReply    *reply,
+                                     GError        **error);
 
 /* Client API (sesame-client-api.c) */
-void     sesame_client_api_challenge              (SesameRequest *req);
-void     sesame_client_api_registration_options   (SesameRequest *req);
-void     sesame_client_api_add_passkey            (SesameRequest *req);
-void     sesame_client_api_authentication_options (SesameRequest *req);
-void     sesame_client_api_verify_passkey         (SesameRequest *req);
-void     sesame_client_api_passkey_exists         (SesameRequest *req);
-void     sesame_client_api_list_authenticators    (SesameRequest *req);
+gboolean sesame_client_api_challenge              (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_registration_options   (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_add_passkey            (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_authentication_options (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_verify_passkey         (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_passkey_exists         (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_client_api_list_authenticators    (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
 
 /* Server API (sesame-server-api.c) */
-void     sesame_server_api_track                  (SesameRequest *req);
-void     sesame_server_api_validate               (SesameRequest *req);
-void     sesame_server_api_get_user               (SesameRequest *req);
-void     sesame_server_api_query_users            (SesameRequest *req);
-void     sesame_server_api_update_user            (SesameRequest *req);
-void     sesame_server_api_delete_user            (SesameRequest *req);
-void     sesame_server_api_list_authenticators    (SesameRequest *req);
-void     sesame_server_api_delete_authenticator   (SesameRequest *req);
-void     sesame_server_api_get_action             (SesameRequest *req);
-void     sesame_server_api_update_action          (SesameRequest *req);
-void     sesame_server_api_query_actions          (SesameRequest *req);
+gboolean sesame_server_api_track                  (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_validate               (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_get_user               (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_query_users            (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_update_user            (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_delete_user            (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_list_authenticators    (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_delete_authenticator   (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_get_action             (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_update_action          (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
+gboolean sesame_server_api_query_actions          (SesameRequest  *req,
+                                                   SesameReply    *reply,
+                                                   GError        **error);
 
 /* Issues an action token for @action, valid for the tenant's token
- * lifetime, signed with the tenant's token key. */
+ * lifetime, signed with the tenant's token key; the issuer is the server's
+ * base URL. */
 char    *sesame_server_issue_token  (SesameServer       *self,
                                      const SesameTenant *tenant,
                                      const SesameAction *action,
                                      const char         *scope,
                                      GError            **error);
-
-/* The WebAuthn user handle of a user: HMAC-SHA256 of the user id under the
- * tenant's token key. Stable without being stored, and it reveals nothing
- * about the user id to the authenticator or the page. */
-GBytes  *sesame_server_user_handle  (const SesameTenant *tenant,
-                                     const char         *user_id);
 
 G_END_DECLS

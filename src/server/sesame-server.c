@@ -3,22 +3,14 @@
 
 #include "sesame-server.h"
 #include "sesame-base64.h"
-#include "sesame-server-http.h"
+#include "sesame-sample-app.h"
 #include "sesame-server-private.h"
 #include "sesame-tenant-rules.h"
 #include "sesame-token.h"
 
-#ifdef SESAME_HAVE_SAMPLE_APP
-#include "sesame-sample-app.h"
-#endif
-#ifdef SESAME_HAVE_WEB_RESOURCES
-#include "sesame-web-resources.h"
-#endif
-
 #include <openssl/rand.h>
 #include <string.h>
 
-#define WEB_RESOURCE_PREFIX "/io/github/sesame/Sesame/web/"
 #define LOCAL_TENANT_NAME   "Local development"
 #define SECRET_KEY_BYTES    32
 #define SECRET_KEY_MAX_LEN  256
@@ -26,8 +18,6 @@
 /* Used challenges are kept until they expire so that a replay is reported
  * as one; after that they are only clutter. */
 #define PURGE_INTERVAL_S    60
-/* Header values recorded in events are cut here. */
-#define HEADER_MAX_LEN      1024
 
 struct _SesameServer
 {
@@ -150,45 +140,86 @@ route_matches (const Route  *route,
   return TRUE;
 }
 
-/* A header value fit for an event: valid UTF-8, bounded. */
-static char *
-header_for_event (SoupServerMessage *msg,
-                  const char        *name)
+/* The dispatcher. A request goes through three steps:
+ *
+ *   1. request_from_message(): everything a handler may read is copied out
+ *      of the SoupServerMessage (main context);
+ *   2. handle_request(): routing, the body checks, authentication, the
+ *      route's handler, the error reply and CORS. It touches neither the
+ *      message nor the SoupServer nor a main context, so it could run on a
+ *      worker thread as it is;
+ *   3. send_reply(): the SesameReply becomes the message's response (main
+ *      context).
+ *
+ * Today the three run one after the other in api_cb(). */
+
+static SesameRequest *
+request_from_message (SesameServer      *self,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query)
 {
+  const char *method = soup_server_message_get_method (msg);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *value = soup_message_headers_get_one (headers, name);
-  g_autofree char *valid = NULL;
+  g_autoptr(GBytes) body = NULL;
 
-  if (!value)
-    return NULL;
-  valid = g_utf8_make_valid (value, MIN (strlen (value), HEADER_MAX_LEN));
-  return g_steal_pointer (&valid);
+  if (g_str_equal (method, SOUP_METHOD_POST) || g_str_equal (method, "PATCH"))
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  return sesame_request_new (self, method, path, query, headers, body);
 }
 
 static void
-request_init (SesameRequest     *req,
-              SesameServer      *self,
-              SoupServerMessage *msg,
-              GHashTable        *query)
+send_reply (SoupServerMessage *msg,
+            const SesameReply *reply)
 {
-  memset (req, 0, sizeof *req);
-  req->server = self;
-  req->store = self->store;
-  req->msg = msg;
-  req->method = soup_server_message_get_method (msg);
-  req->query = query;
-  req->origin = header_for_event (msg, "Origin");
-  req->user_agent = header_for_event (msg, "User-Agent");
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, reply->status, NULL);
+  if (reply->body)
+    {
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      char *data;
+      gsize len;
+
+      json_generator_set_root (generator, reply->body);
+      data = json_generator_to_data (generator, &len);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, len);
+      soup_message_headers_replace (headers, "Cache-Control", "no-store");
+      soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+    }
+  else if (reply->data)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (reply->data, &len);
+
+      soup_server_message_set_response (msg, reply->content_type, SOUP_MEMORY_COPY, data, len);
+      soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+      soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+    }
+  for (guint i = 0; i + 1 < reply->headers->len; i += 2)
+    soup_message_headers_replace (headers, g_ptr_array_index (reply->headers, i),
+                                  g_ptr_array_index (reply->headers, i + 1));
+}
+
+/* The error reply of a refusal, with CORS like every JSON answer. */
+static void
+reply_error (SesameReply   *reply,
+             SesameRequest *req,
+             const GError  *error)
+{
+  sesame_reply_set_error (reply, req, error);
+  sesame_reply_apply_cors (reply, req, FALSE);
 }
 
 static void
-reply_api_error (SesameRequest  *req,
+reply_api_error (SesameReply    *reply,
+                 SesameRequest  *req,
                  SesameApiError  code,
                  const char     *message)
 {
   g_autoptr(GError) error = g_error_new_literal (SESAME_API_ERROR, code, message);
 
-  sesame_request_reply_error (req, error, NULL, 0);
+  reply_error (reply, req, error);
 }
 
 static gboolean
@@ -198,38 +229,35 @@ is_json_media_type (const char *type)
          (g_str_has_prefix (type, "application/") && g_str_has_suffix (type, "+json"));
 }
 
-/* Reads the body of a POST or PATCH; FALSE (with the reply sent) when it
- * is too large or not JSON. */
+/* The body of a POST or PATCH: not too large, and JSON if anything. */
 static gboolean
-read_body (SesameRequest *req)
+check_body (SesameRequest  *req,
+            GError        **error)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
-  const char *content_type;
+  g_autofree char *content_type = NULL;
+  const char *header;
 
-  req->body = soup_message_body_flatten (body);
-  if (g_bytes_get_size (req->body) > SESAME_SERVER_MAX_BODY)
+  if (req->body && g_bytes_get_size (req->body) > SESAME_SERVER_MAX_BODY)
+    return sesame_api_fail (error, SESAME_API_ERROR_PAYLOAD_TOO_LARGE,
+                            "The request body is larger than the %d bytes accepted",
+                            SESAME_SERVER_MAX_BODY);
+  header = sesame_request_get_header (req, "Content-Type");
+  if (header)
     {
-      g_autofree char *message =
-        g_strdup_printf ("The request body is larger than the %d bytes accepted",
-                         SESAME_SERVER_MAX_BODY);
-      reply_api_error (req, SESAME_API_ERROR_PAYLOAD_TOO_LARGE, message);
-      return FALSE;
+      /* The media type without its parameters ("; charset=utf-8"). */
+      content_type = g_strstrip (g_strndup (header, strcspn (header, ";")));
     }
-  content_type = soup_message_headers_get_content_type (headers, NULL);
-  if (g_bytes_get_size (req->body) > 0 && content_type && !is_json_media_type (content_type))
-    {
-      g_autofree char *message =
-        g_strdup_printf ("The request body must be application/json, not %s", content_type);
-      reply_api_error (req, SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE, message);
-      return FALSE;
-    }
+  if (req->body && g_bytes_get_size (req->body) > 0 && content_type && *content_type &&
+      !is_json_media_type (content_type))
+    return sesame_api_fail (error, SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                            "The request body must be application/json, not %s", content_type);
   return TRUE;
 }
 
+/* Routes @req and runs its handler. Never touches a SoupServerMessage. */
 static void
-dispatch (SesameRequest *req,
-          const char    *path)
+handle_request (SesameRequest *req,
+                SesameReply   *reply)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GStrvBuilder) params = g_strv_builder_new ();
@@ -239,10 +267,10 @@ dispatch (SesameRequest *req,
   const Route *route = NULL;
   gboolean web = FALSE;
 
-  segments = sesame_http_split_path (path, &error);
+  segments = sesame_http_split_path (req->path, &error);
   if (!segments)
     {
-      sesame_request_reply_error (req, error, NULL, 0);
+      reply_error (reply, req, error);
       return;
     }
 
@@ -264,44 +292,54 @@ dispatch (SesameRequest *req,
 
   if (!route)
     {
-      SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
-
       req->with_credentials = web;
       if (allow->len == 0)
         {
-          g_autofree char *message = g_strdup_printf ("There is no %s endpoint here", path);
-          reply_api_error (req, SESAME_API_ERROR_NOT_FOUND, message);
+          g_autofree char *message = g_strdup_printf ("There is no %s endpoint here", req->path);
+          reply_api_error (reply, req, SESAME_API_ERROR_NOT_FOUND, message);
         }
       else if (g_str_equal (method, SOUP_METHOD_OPTIONS))
-        sesame_request_reply_preflight (req);
+        {
+          sesame_reply_preflight (reply);
+          sesame_reply_apply_cors (reply, req, TRUE);
+        }
       else
         {
           g_autofree char *message = NULL;
 
           g_string_append (allow, "OPTIONS");
-          message = g_strdup_printf ("%s takes %s, not %s", path, allow->str, req->method);
-          reply_api_error (req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
-          soup_message_headers_replace (headers, "Allow", allow->str);
+          message = g_strdup_printf ("%s takes %s, not %s", req->path, allow->str, req->method);
+          reply_api_error (reply, req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
+          sesame_reply_set_header (reply, "Allow", allow->str);
         }
       return;
     }
 
   req->with_credentials = route->web;
   req->params = g_strv_builder_end (params);
-  if ((g_str_equal (method, SOUP_METHOD_POST) || g_str_equal (method, "PATCH")) &&
-      !read_body (req))
-    return;
-  if (!sesame_request_authenticate (req, route->auth, &error))
+  g_clear_pointer (&params, g_strv_builder_unref);
+  if (!check_body (req, &error) ||
+      !sesame_request_authenticate (req, route->auth, &error) ||
+      !route->func (req, reply, &error))
     {
-      sesame_request_reply_error (req, error, NULL, 0);
+      /* A handler that failed must not leave half a reply behind. */
+      g_clear_pointer (&reply->body, json_node_unref);
+      if (!error)
+        {
+          g_critical ("%s %s failed without saying why", req->method, route->pattern);
+          error = g_error_new_literal (SESAME_API_ERROR, SESAME_API_ERROR_INTERNAL,
+                                       "The request failed without an error");
+        }
+      reply_error (reply, req, error);
       return;
     }
-  route->func (req);
-  if (!req->status)
+  if (!reply->status)
     {
       g_critical ("%s %s sent no reply", req->method, route->pattern);
-      reply_api_error (req, SESAME_API_ERROR_INTERNAL, "The request was not answered");
+      reply_api_error (reply, req, SESAME_API_ERROR_INTERNAL, "The request was not answered");
+      return;
     }
+  sesame_reply_apply_cors (reply, req, FALSE);
 }
 
 static void
@@ -313,15 +351,15 @@ api_cb (SoupServer        *soup,
 {
   SesameServer *self = user_data;
   gint64 start = g_get_monotonic_time ();
-  SesameRequest req;
+  g_autoptr(SesameRequest) req = request_from_message (self, msg, path, query);
+  g_autoptr(SesameReply) reply = sesame_reply_new ();
 
-  request_init (&req, self, msg, query);
-  dispatch (&req, path);
+  handle_request (req, reply);
+  send_reply (msg, reply);
   /* The path may carry user ids but never a secret; neither headers nor
    * bodies are logged. */
-  g_debug ("%s %s → %u in %.3f ms", req.method, path, req.status,
+  g_debug ("%s %s → %u in %.3f ms", req->method, path, reply->status,
            (g_get_monotonic_time () - start) / 1000.0);
-  sesame_request_clear (&req);
 }
 
 /* The sample app's pages */
@@ -351,21 +389,6 @@ content_type_for (const char *name)
   return "application/octet-stream";
 }
 
-static GBytes *
-lookup_web_resource (const char *name)
-{
-#ifdef SESAME_HAVE_WEB_RESOURCES
-  g_autofree char *resource_path = g_strconcat (WEB_RESOURCE_PREFIX, name, NULL);
-
-  /* Looked up in our own GResource: the reference also keeps the
-   * generated object file in the static library's link. */
-  return g_resource_lookup_data (sesame_web_get_resource (), resource_path,
-                                 G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-#else
-  return NULL;
-#endif
-}
-
 static void
 static_cb (SoupServer        *soup,
            SoupServerMessage *msg,
@@ -374,19 +397,16 @@ static_cb (SoupServer        *soup,
            gpointer           user_data)
 {
   SesameServer *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(SesameRequest) req = request_from_message (self, msg, path, query);
+  g_autoptr(SesameReply) reply = sesame_reply_new ();
   g_autoptr(GBytes) data = NULL;
   const char *name = path + 1;
-  SesameRequest req;
-  gsize len;
 
-  request_init (&req, self, msg, query);
-  if (!g_str_equal (method, SOUP_METHOD_GET) && !g_str_equal (method, SOUP_METHOD_HEAD))
+  if (!g_str_equal (req->method, SOUP_METHOD_GET) && !g_str_equal (req->method, SOUP_METHOD_HEAD))
     {
-      g_autofree char *message = g_strdup_printf ("%s takes GET, not %s", path, method);
-      reply_api_error (&req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
-      soup_message_headers_replace (headers, "Allow", "GET, HEAD");
+      g_autofree char *message = g_strdup_printf ("%s takes GET, not %s", path, req->method);
+      reply_api_error (reply, req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
+      sesame_reply_set_header (reply, "Allow", "GET, HEAD");
       goto out;
     }
 
@@ -396,24 +416,42 @@ static_cb (SoupServer        *soup,
    * one of ours. */
   if (*name && !strchr (name, '%') && !strchr (name, '\\') && name[0] != '.' &&
       !strstr (name, "/.") && !strstr (name, "//"))
-    data = lookup_web_resource (name);
+    data = sesame_sample_app_lookup_file (name);
   if (!data)
     {
       g_autofree char *message = g_strdup_printf ("There is no %s here", path);
-      reply_api_error (&req, SESAME_API_ERROR_NOT_FOUND, message);
+      reply_api_error (reply, req, SESAME_API_ERROR_NOT_FOUND, message);
       goto out;
     }
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, content_type_for (name), SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (data, &len), g_bytes_get_size (data));
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  req.status = SOUP_STATUS_OK;
+  reply->status = SOUP_STATUS_OK;
+  reply->data = g_steal_pointer (&data);
+  reply->content_type = g_strdup (content_type_for (name));
 
 out:
-  g_debug ("%s %s → %u", method, path, req.status);
-  sesame_request_clear (&req);
+  send_reply (msg, reply);
+  g_debug ("%s %s → %u", req->method, path, reply->status);
+}
+
+/* Refusals made before the body is read (main context, from the message's
+ * signals): a request with what is known of it, and an error reply. */
+static void
+refuse_early (SesameServer      *self,
+              SoupServerMessage *msg,
+              const GError      *error,
+              const char        *connection)
+{
+  g_autoptr(SesameRequest) req = NULL;
+  g_autoptr(SesameReply) reply = sesame_reply_new ();
+
+  req = sesame_request_new (self, soup_server_message_get_method (msg),
+                            g_uri_get_path (soup_server_message_get_uri (msg)), NULL,
+                            soup_server_message_get_request_headers (msg), NULL);
+  reply_error (reply, req, error);
+  if (connection)
+    sesame_reply_set_header (reply, "Connection", connection);
+  send_reply (msg, reply);
+  g_debug ("%s %s → %u (%s)", req->method, req->path, reply->status, error->message);
 }
 
 /* The body cap, applied before the body is read: a declared length that is
@@ -426,22 +464,15 @@ refuse_too_large (SesameServer      *self,
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GError) error = NULL;
-  SesameRequest req;
 
   /* The rest of the body is still read off the connection, but dropped. */
   soup_message_body_set_accumulate (body, FALSE);
   soup_message_body_truncate (body);
 
-  request_init (&req, self, msg, NULL);
   error = g_error_new (SESAME_API_ERROR, SESAME_API_ERROR_PAYLOAD_TOO_LARGE,
                        "The request body is larger than the %d bytes accepted",
                        SESAME_SERVER_MAX_BODY);
-  sesame_request_reply_error (&req, error, NULL, 0);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Connection", "close");
-  g_debug ("%s %s → 413 (body over %d bytes)", req.method,
-           g_uri_get_path (soup_server_message_get_uri (msg)), SESAME_SERVER_MAX_BODY);
-  sesame_request_clear (&req);
+  refuse_early (self, msg, error, "close");
 }
 
 static void
@@ -496,16 +527,11 @@ refuse_foreign_host (SesameServer      *self,
                      const char        *host)
 {
   g_autoptr(GError) error = NULL;
-  SesameRequest req;
 
-  request_init (&req, self, msg, NULL);
   error = g_error_new (SESAME_API_ERROR, SESAME_API_ERROR_FORBIDDEN,
                        "This local tenant answers only to localhost; the request was for “%s”",
                        host);
-  sesame_request_reply_error (&req, error, NULL, 0);
-  g_debug ("%s %s → 403 (Host “%s” is not local)", req.method,
-           g_uri_get_path (soup_server_message_get_uri (msg)), host);
-  sesame_request_clear (&req);
+  refuse_early (self, msg, error, NULL);
 }
 
 /* Connected to every message, whatever handler its path reaches (the
@@ -972,6 +998,7 @@ sesame_server_setup_local_tenant (SesameServer                   *self,
   g_autoptr(GPtrArray) origins = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *secret = NULL;
+  SesameUserVerification user_verification;
   SetupData data = { 0 };
 
   g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
@@ -979,6 +1006,10 @@ sesame_server_setup_local_tenant (SesameServer                   *self,
 
   if (!options)
     options = &no_options;
+  /* The documented values only: the caller parses what a user typed. */
+  g_return_val_if_fail (!options->user_verification ||
+                        sesame_user_verification_from_string (options->user_verification,
+                                                              &user_verification), FALSE);
   if (options->rp_id && !sesame_tenant_validate_rp_id (options->rp_id, error))
     return FALSE;
   if (options->tenant_id &&
@@ -1087,16 +1118,12 @@ sesame_server_start_sample_app (SesameServer *self,
   g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
   g_return_val_if_fail (self->base_url && self->tenant_id && secret_key, FALSE);
 
-#ifdef SESAME_HAVE_SAMPLE_APP
   if (!self->sample_app_started)
     {
       sesame_sample_app_register (self->soup, self->base_url, self->tenant_id, secret_key);
       self->sample_app_started = TRUE;
     }
   return TRUE;
-#else
-  return FALSE;
-#endif
 }
 
 /* For the APIs */
@@ -1123,25 +1150,4 @@ sesame_server_issue_token (SesameServer       *self,
   claims.expires_at = now + tenant->token_lifetime;
   key = g_bytes_get_data (tenant->token_key, &key_len);
   return sesame_token_issue (key, key_len, &claims, error);
-}
-
-GBytes *
-sesame_server_user_handle (const SesameTenant *tenant,
-                           const char         *user_id)
-{
-  static const char label[] = "sesame user handle";
-  g_autoptr(GHmac) hmac = NULL;
-  guint8 digest[32];
-  gsize digest_len = sizeof digest;
-  const guint8 *key;
-  gsize key_len;
-
-  key = g_bytes_get_data (tenant->token_key, &key_len);
-  hmac = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
-  /* The label, NUL included, keeps these MACs apart from the token
-   * signatures made with the same key. */
-  g_hmac_update (hmac, (const guchar *) label, sizeof label);
-  g_hmac_update (hmac, (const guchar *) user_id, strlen (user_id));
-  g_hmac_get_digest (hmac, digest, &digest_len);
-  return g_bytes_new (digest, digest_len);
 }

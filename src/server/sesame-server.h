@@ -69,9 +69,9 @@ gboolean      sesame_server_setup_local_tenant (SesameServer                   *
                                                 GError                        **error);
 const char   *sesame_server_get_tenant_id      (SesameServer *self);
 
-/* Registers the sample app's backend routes (when it is built in), which
- * talk to this tenant through the Server API with @secret_key. Returns
- * FALSE when this build has no sample app. */
+/* Registers the sample app's backend routes, which talk to this tenant
+ * through the Server API with @secret_key. Returns TRUE (the sample app is
+ * always built in; the return value stays for callers written earlier). */
 gboolean      sesame_server_start_sample_app   (SesameServer *self,
                                                 const char   *secret_key);
 

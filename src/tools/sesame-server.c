@@ -9,6 +9,7 @@
 
 #include "sesame-server.h"
 #include "sesame-store.h"
+#include "sesame-tenant-types.h"
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -92,6 +93,7 @@ run (GMainLoop *loop,
   g_autofree char *db_path = NULL;
   g_autofree char *secret_key = NULL;
   SesameLocalTenantOptions options = { 0 };
+  SesameUserVerification user_verification;
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
@@ -107,9 +109,8 @@ run (GMainLoop *loop,
     }
   if (opt_port < 0 || opt_port > G_MAXUINT16)
     return usage_error (context, "--port takes a port number from 0 to 65535");
-  if (opt_user_verification && !g_str_equal (opt_user_verification, "required") &&
-      !g_str_equal (opt_user_verification, "preferred") &&
-      !g_str_equal (opt_user_verification, "discouraged"))
+  if (opt_user_verification &&
+      !sesame_user_verification_from_string (opt_user_verification, &user_verification))
     return usage_error (context, "--user-verification takes required, preferred or discouraged");
   if (opt_challenge_lifetime != -1 &&
       (opt_challenge_lifetime < 1 || opt_challenge_lifetime > 24 * 60 * 60))

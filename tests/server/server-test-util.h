@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "sesame-test-authenticator.h"
+#include "sesame-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -76,9 +77,6 @@ void              sesame_test_server_free      (SesameTestServer *self);
  * together go to @output. Asserts that it exits (not by a signal) in time. */
 int               sesame_test_server_run_to_exit (const char * const *args,
                                                   char              **output);
-
-/* rm -r */
-void              sesame_test_remove_tree      (const char *path);
 
 /* HTTP */
 

@@ -648,6 +648,52 @@ test_user_presence (Fixture      *f,
                             "user_not_present", "invalid_credential", NULL);
 }
 
+/* WebAuthn Level 3 conditional create (the automatic passkey upgrade after a
+ * password sign-in) comes without UP: accepted when the request says
+ * conditionalCreate, refused like any other credential without UP when it
+ * does not, and recorded on the event. */
+static void
+test_conditional_create (Fixture      *f,
+                         gconstpointer data)
+{
+  g_auto(Pending) plain = { 0 };
+  g_auto(Pending) conditional = { 0 };
+  g_autofree char *plain_body = NULL;
+  g_autofree char *conditional_text = NULL;
+  g_autofree char *conditional_body = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(SesameTestReply) refusal = NULL;
+  g_autoptr(SesameTestReply) reply = NULL;
+
+  if (!sesame_test_require_server ())
+    return;
+  pending_start (f, &plain, "carol");
+  plain_body = pending_body (f, &plain, NULL, NULL, 0x44 /* UV | AT, no UP */);
+  refusal = refused (f, "no UP without conditionalCreate", C3, plain.bearer, plain_body,
+                     "user_not_present", "invalid_credential", NULL);
+
+  pending_start (f, &conditional, "dave");
+  conditional_text = pending_body (f, &conditional, NULL, NULL, 0x44);
+  body = sesame_test_parse_object (conditional_text);
+  json_object_set_boolean_member (body, "conditionalCreate", TRUE);
+  conditional_body = sesame_test_to_json (body);
+  reply = sesame_test_request (f->server, "POST", C3, conditional.bearer, conditional_body);
+  sesame_test_assert_ok (reply);
+  g_assert_true (sesame_test_get_bool (sesame_test_reply_object (reply), "isVerified"));
+  state = action_state (f, conditional.action_key);
+  g_assert_cmpstr (state, ==, "CHALLENGE_SUCCEEDED");
+  g_assert_cmpint (sesame_test_db_int (f->server,
+                                       "SELECT count(*) FROM passkeys WHERE user_id = 'dave'"),
+                   ==, 1);
+  details = sesame_test_db_text (f->server,
+                                 "SELECT details FROM events WHERE kind = 'registration' AND "
+                                 "outcome = 'success' AND user_id = 'dave'");
+  g_assert_nonnull (strstr (details, "\"conditionalCreate\":true"));
+  g_assert_nonnull (strstr (details, "\"userPresent\":false"));
+}
+
 static void
 test_user_verification_preferred (Fixture      *f,
                                   gconstpointer data)
@@ -896,6 +942,7 @@ main (int    argc,
   add ("/sesame/server/ceremony/bad-signatures", test_bad_signatures, NULL);
   add ("/sesame/server/ceremony/sign-count-regression", test_sign_count_regression, NULL);
   add ("/sesame/server/ceremony/user-presence", test_user_presence, NULL);
+  add ("/sesame/server/ceremony/conditional-create", test_conditional_create, NULL);
   add ("/sesame/server/ceremony/user-verification-preferred", test_user_verification_preferred,
        NULL);
   add ("/sesame/server/ceremony/user-verification-required", test_user_verification_required,

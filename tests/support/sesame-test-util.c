@@ -4,6 +4,7 @@
 #include "sesame-test-util.h"
 #include "sesame-base64.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 JsonArray *
@@ -180,4 +181,23 @@ sesame_test_path_for_name (const char *prefix,
   for (const char *p = name; *p; p++)
     g_string_append_c (path, g_ascii_isalnum (*p) || *p == '/' || *p == '-' || *p == '_' ? *p : '-');
   return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+void
+sesame_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir)
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          sesame_test_remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
 }

@@ -29,6 +29,8 @@ void                    sesame_test_expectations_free   (SesameTestExpectations 
 gint64                  sesame_test_parse_time          (const char  *iso8601);
 char                   *sesame_test_path_for_name       (const char  *prefix,
                                                          const char  *name);
+/* rm -r */
+void                    sesame_test_remove_tree         (const char  *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTestExpectations, sesame_test_expectations_free)
 

@@ -3,8 +3,7 @@
 #include "config.h"
 
 #include "sesame-sample-app.h"
-
-#include "sesame-json.h"
+#include "sesame-web-resources.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -38,6 +37,7 @@
 #define USERNAME_MAX        64
 #define DISPLAY_NAME_MAX    64
 #define TOKEN_MAX           8192
+#define WEB_RESOURCE_PREFIX "/io/github/sesame/Sesame/web/"
 #define DEVICE_COOKIE       "__as_aid"
 
 typedef struct
@@ -84,6 +84,41 @@ struct _AppRequest
 };
 
 /* Small JSON helpers */
+
+/* Parses JSON as an integrator's backend would, with json-glib alone. A NUL
+ * byte inside would end the text early for json-glib, so it is refused
+ * rather than letting the rest go unread. */
+static JsonNode *
+parse_json (const char  *data,
+            gsize        len,
+            char       **problem)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (memchr (data, '\0', len))
+    {
+      *problem = g_strdup ("it contains a NUL byte");
+      return NULL;
+    }
+  if (!g_utf8_validate (data, len, NULL))
+    {
+      *problem = g_strdup ("it is not UTF-8");
+      return NULL;
+    }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, len, &error))
+    {
+      *problem = g_strdup (error->message);
+      return NULL;
+    }
+  if (!json_parser_get_root (parser))
+    {
+      *problem = g_strdup ("it is empty");
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}
 
 static JsonObject *
 node_object (JsonNode *node)
@@ -499,7 +534,7 @@ request_call_cb (GObject      *source,
   status = soup_message_get_status (req->upstream);
   data = g_bytes_get_data (bytes, &len);
   if (len > 0 && len <= UPSTREAM_LIMIT)
-    root = sesame_json_parse_strict (data, len, &problem);
+    root = parse_json (data, len, &problem);
   if (!root)
     {
       g_autofree char *text = g_strdup_printf ("The passkey service answered HTTP %u without valid JSON.",
@@ -628,7 +663,7 @@ read_body (SoupServerMessage *msg,
 
   bytes = soup_message_body_flatten (body);
   data = g_bytes_get_data (bytes, &len);
-  root = sesame_json_parse_strict (data, len, &problem);
+  root = parse_json (data, len, &problem);
   if (!root)
     {
       g_autofree char *text = g_strdup_printf ("The request body is not valid JSON%s%s",
@@ -1582,4 +1617,18 @@ sesame_sample_app_register (SoupServer *server,
   soup_server_remove_handler (server, "/api");
   soup_server_add_early_handler (server, "/api", sample_app_early_handler, NULL, NULL);
   soup_server_add_handler (server, "/api", sample_app_handler, app, sample_app_destroy);
+}
+
+GBytes *
+sesame_sample_app_lookup_file (const char *name)
+{
+  g_autofree char *resource_path = NULL;
+
+  g_return_val_if_fail (name, NULL);
+
+  resource_path = g_strconcat (WEB_RESOURCE_PREFIX, name, NULL);
+  /* Looked up in our own GResource: the reference also keeps the generated
+   * object file in the static library's link. */
+  return g_resource_lookup_data (sesame_web_get_resource (), resource_path,
+                                 G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 }

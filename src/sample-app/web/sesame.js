@@ -1,5 +1,27 @@
 // SPDX-License-Identifier: MIT
-// (MIT, unlike the rest of Sesame, so that apps may embed the SDK freely.)
+//
+// sesame.js, the Sesame Web SDK, is MIT licensed, unlike the rest of Sesame
+// (GPL-3.0-or-later), so that any web app may embed it:
+//
+// Copyright (c) the Sesame authors
+//
+// Permission is hereby granted, free of charge, to any person obtaining a
+// copy of this software and associated documentation files (the "Software"),
+// to deal in the Software without restriction, including without limitation
+// the rights to use, copy, modify, merge, publish, distribute, sublicense,
+// and/or sell copies of the Software, and to permit persons to whom the
+// Software is furnished to do so, subject to the following conditions:
+//
+// The above copyright notice and this permission notice shall be included in
+// all copies or substantial portions of the Software.
+//
+// THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+// IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+// FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+// AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+// LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+// FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+// DEALINGS IN THE SOFTWARE.
 /**
  * @file sesame.js — the Sesame Web SDK.
  *
@@ -70,19 +92,29 @@
  * | `security_error` | The page's origin does not match the Relying Party ID, or the page is not a secure context (`SecurityError`). |
  * | `not_supported` | The browser has no WebAuthn, or not for these options (`NotSupportedError`). |
  * | `autofill_not_supported` | `signIn({autofill:true})`: no `<input autocomplete="… webauthn">` on the page, or the browser has no conditional mediation. |
+ * | `conditional_create_not_supported` | `signUp({conditional:true})`: the browser cannot create a passkey conditionally (`PublicKeyCredential.getClientCapabilities()` has no `conditionalCreate`). |
  * | `webauthn_error` | Any other `DOMException` from `navigator.credentials`. |
  * | `network_error` | The API could not be reached. |
  * | `invalid_response` | The API answered something that is not the expected JSON. |
  * | `expired_token` | The token expired (also calls `onTokenExpired`). |
  * | `aborted` | See above. |
  *
- * ## `passkey.signUp({ token, username, displayName, authenticatorAttachment })`
+ * ## `passkey.signUp({ token, username, displayName, authenticatorAttachment, conditional })`
  *
  * Creates a passkey for the user named by `token` (from your backend's
  * `track`; a user who already has a passkey needs a token tracked with
  * `scope: "add:authenticators"`). `authenticatorAttachment` defaults to
  * `"platform"`; pass `null` to let the browser offer any authenticator.
  * Aborts a pending autofill request first.
+ *
+ * `conditional: true` (or `useAutoRegister: true`, the name in newer
+ * `@authsignal/browser`) asks for WebAuthn Level 3's conditional create:
+ * right after the user signed in with a password the browser's password
+ * manager saved, the browser may create the passkey without a dialog (and
+ * without user presence, which the tenant then accepts for this request
+ * only). Where the browser cannot, it resolves to
+ * `conditional_create_not_supported`; where it declines this time, to
+ * `user_canceled`: carry on without a passkey.
  *
  * Requests: `POST {baseUrl}/client/user-authenticators/passkey/registration-options`
  * (Bearer token) → `navigator.credentials.create()` →
@@ -316,6 +348,20 @@ function webauthnMissing() {
   return null;
 }
 
+// WebAuthn Level 3's client capabilities say whether create() takes
+// mediation "conditional"; a browser without them cannot.
+async function conditionalCreateAvailable() {
+  const capabilities = window.PublicKeyCredential.getClientCapabilities;
+  if (typeof capabilities !== "function")
+    return false;
+  try {
+    const result = await capabilities.call(window.PublicKeyCredential);
+    return Boolean(result && result.conditionalCreate);
+  } catch {
+    return false;
+  }
+}
+
 function hasWebauthnInput() {
   for (const input of document.querySelectorAll("input[autocomplete]")) {
     const tokens = input.getAttribute("autocomplete").trim().toLowerCase().split(/\s+/);
@@ -495,14 +541,21 @@ class SesamePasskey {
    * @param {string} [params.username]
    * @param {string} [params.displayName]
    * @param {"platform"|"cross-platform"|null} [params.authenticatorAttachment="platform"]
+   * @param {boolean} [params.conditional=false] conditional create (automatic passkey upgrade)
+   * @param {boolean} [params.useAutoRegister=false] the same, as @authsignal/browser names it
    */
-  async signUp({ token, username, displayName, authenticatorAttachment = "platform" } = {}) {
+  async signUp({ token, username, displayName, authenticatorAttachment = "platform",
+                 conditional = false, useAutoRegister = false } = {}) {
     const bearer = token || this.#sesame._token;
     if (!bearer)
       return failure("token_not_set", "A token is needed to create a passkey.");
     const missing = webauthnMissing();
     if (missing)
       return missing;
+    const conditionalCreate = Boolean(conditional || useAutoRegister);
+    if (conditionalCreate && !(await conditionalCreateAvailable()))
+      return failure("conditional_create_not_supported",
+                     "This browser cannot create a passkey without asking (conditional create).");
 
     abortPending();
     const request = begin(false);
@@ -530,7 +583,10 @@ class SesamePasskey {
 
       let credential;
       try {
-        credential = await navigator.credentials.create({ publicKey, signal });
+        const createOptions = { publicKey, signal };
+        if (conditionalCreate)
+          createOptions.mediation = "conditional";
+        credential = await navigator.credentials.create(createOptions);
       } catch (e) {
         if (signal.aborted)
           return ABORTED;
@@ -546,7 +602,7 @@ class SesamePasskey {
         token: bearer,
         body: {
           registrationCredential: registrationResponse,
-          conditionalCreate: false,
+          conditionalCreate,
           challengeId: options.data.challengeId,
         },
       });

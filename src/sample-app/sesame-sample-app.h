@@ -21,4 +21,9 @@ void sesame_sample_app_register (SoupServer *server,
                                  const char *tenant_id,
                                  const char *secret_key);
 
+/* The sample app's pages and the Web SDK by name ("index.html",
+ * "sesame.js", …), compiled into the program; NULL for any other name. The
+ * server serves them at "/" beside the APIs. */
+GBytes *sesame_sample_app_lookup_file (const char *name);
+
 G_END_DECLS

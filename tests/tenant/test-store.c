@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "sesame-store.h"
+#include "sesame-test-util.h"
 
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
@@ -98,30 +99,6 @@ raw_blob (const char *path,
   return value;
 }
 
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (!dir)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
 /* Fixtures: "empty" gives a fresh folder and a path inside a subfolder
  * that does not exist yet; "seeded" also opens a store there with two
  * tenants, t1 and t2, and users alice and bob in t1. */
@@ -183,7 +160,7 @@ fixture_tear_down (Fixture      *f,
                    gconstpointer data)
 {
   g_clear_object (&f->store);
-  rm_rf (f->dir);
+  sesame_test_remove_tree (f->dir);
   g_assert_false (g_file_test (f->dir, G_FILE_TEST_EXISTS));
   g_free (f->dir);
   g_free (f->path);

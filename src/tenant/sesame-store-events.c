@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sesame-store-private.h"
+
+SesameEvent *
+sesame_event_copy (const SesameEvent *event)
+{
+  SesameEvent *copy = g_new0 (SesameEvent, 1);
+
+  copy->id = event->id;
+  copy->tenant_id = g_strdup (event->tenant_id);
+  copy->action_key = g_strdup (event->action_key);
+  copy->user_id = g_strdup (event->user_id);
+  copy->kind = g_strdup (event->kind);
+  copy->time = event->time;
+  copy->origin = g_strdup (event->origin);
+  copy->user_agent = g_strdup (event->user_agent);
+  copy->outcome = g_strdup (event->outcome);
+  copy->reason = g_strdup (event->reason);
+  copy->details = g_strdup (event->details);
+  return copy;
+}
+
+void
+sesame_event_free (SesameEvent *event)
+{
+  if (!event)
+    return;
+  g_free (event->tenant_id);
+  g_free (event->action_key);
+  g_free (event->user_id);
+  g_free (event->kind);
+  g_free (event->origin);
+  g_free (event->user_agent);
+  g_free (event->outcome);
+  g_free (event->reason);
+  g_free (event->details);
+  g_free (event);
+}
+
+G_DEFINE_BOXED_TYPE (SesameEvent, sesame_event, sesame_event_copy, sesame_event_free)
+
+/* Events */
+
+#define EVENT_COLUMNS \
+  "id, tenant, action_key, user_id, kind, time, origin, user_agent, outcome, reason, details"
+
+static gpointer
+event_from_row (sqlite3_stmt *stmt)
+{
+  SesameEvent *event = g_new0 (SesameEvent, 1);
+
+  event->id = sqlite3_column_int64 (stmt, 0);
+  event->tenant_id = sesame_sql_column_text (stmt, 1);
+  event->action_key = sesame_sql_column_text (stmt, 2);
+  event->user_id = sesame_sql_column_text (stmt, 3);
+  event->kind = sesame_sql_column_text (stmt, 4);
+  event->time = sqlite3_column_int64 (stmt, 5);
+  event->origin = sesame_sql_column_text (stmt, 6);
+  event->user_agent = sesame_sql_column_text (stmt, 7);
+  event->outcome = sesame_sql_column_text (stmt, 8);
+  event->reason = sesame_sql_column_text (stmt, 9);
+  event->details = sesame_sql_column_text (stmt, 10);
+  return event;
+}
+
+gint64
+sesame_store_append_event (SesameStore *self,
+                           SesameEvent *event,
+                           GError     **error)
+{
+  GPtrArray *committed = NULL;
+  gint64 time, id = 0;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), 0);
+  g_return_val_if_fail (event && event->tenant_id && event->kind, 0);
+
+  time = event->time ? event->time : g_get_real_time ();
+
+  g_rec_mutex_lock (&self->lock);
+  {
+    g_autoptr(SesameStoreStmt) stmt = sesame_store_prepare (self,
+                                                       "INSERT INTO events (tenant, action_key, user_id, kind,"
+                                                       "  time, origin, user_agent, outcome, reason, details)"
+                                                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                                                       " RETURNING id",
+                                                       error);
+    int rc;
+
+    if (stmt)
+      {
+        sesame_sql_bind_text (stmt, 1, event->tenant_id);
+        sesame_sql_bind_text (stmt, 2, event->action_key);
+        sesame_sql_bind_text (stmt, 3, event->user_id);
+        sesame_sql_bind_text (stmt, 4, event->kind);
+        sesame_sql_bind_int64 (stmt, 5, time);
+        sesame_sql_bind_text (stmt, 6, event->origin);
+        sesame_sql_bind_text (stmt, 7, event->user_agent);
+        sesame_sql_bind_text (stmt, 8, event->outcome);
+        sesame_sql_bind_text (stmt, 9, event->reason);
+        sesame_sql_bind_text (stmt, 10, event->details);
+        rc = sqlite3_step (stmt);
+        if (rc == SQLITE_ROW)
+          {
+            id = sqlite3_column_int64 (stmt, 0);
+            rc = sesame_sql_step_done (stmt);
+          }
+        if (rc != SQLITE_DONE)
+          {
+            sesame_store_set_error_from_db (self, error, rc, "Cannot record a “%s” event for tenant “%s”",
+                                            event->kind, event->tenant_id);
+            id = 0;
+          }
+      }
+  }
+  if (id)
+    {
+      event->id = id;
+      event->time = time;
+      /* Inside a transaction the event waits for the outermost commit. */
+      g_ptr_array_add (self->pending_events, sesame_event_copy (event));
+      committed = sesame_store_take_committed_events (self);
+    }
+  g_rec_mutex_unlock (&self->lock);
+
+  sesame_store_announce (self, committed);
+  return id;
+}
+
+GPtrArray *
+sesame_store_list_events (SesameStore *self,
+                          const char  *tenant_id,
+                          gint64       after_id,
+                          const char  *action_key,
+                          guint        limit,
+                          GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id, NULL);
+
+  /* Two statements rather than "?3 IS NULL OR …", so that each can use its
+   * index. A negative LIMIT means none. */
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (action_key)
+    stmt = sesame_store_prepare (self,
+                                 "SELECT " EVENT_COLUMNS " FROM events"
+                                 " WHERE tenant = ?1 AND action_key = ?3 AND id > ?2 ORDER BY id LIMIT ?4",
+                                 error);
+  else
+    stmt = sesame_store_prepare (self,
+                                 "SELECT " EVENT_COLUMNS " FROM events"
+                                 " WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?4",
+                                 error);
+  if (!stmt)
+    return NULL;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_int64 (stmt, 2, after_id);
+  if (action_key)
+    sesame_sql_bind_text (stmt, 3, action_key);
+  sesame_sql_bind_int64 (stmt, 4, limit ? (gint64) limit : -1);
+  return sesame_store_collect_rows (self, stmt, event_from_row, (GDestroyNotify) sesame_event_free,
+                                    "events", error);
+}

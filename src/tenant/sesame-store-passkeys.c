@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sesame-store-private.h"
+
+void
+sesame_passkey_free (SesamePasskey *passkey)
+{
+  if (!passkey)
+    return;
+  g_free (passkey->id);
+  g_free (passkey->tenant_id);
+  g_free (passkey->user_id);
+  g_clear_pointer (&passkey->credential_id, g_bytes_unref);
+  g_clear_pointer (&passkey->public_key, g_bytes_unref);
+  g_free (passkey->aaguid);
+  g_strfreev (passkey->transports);
+  g_free (passkey->attestation_format);
+  g_free (passkey->attestation_type);
+  g_free (passkey->user_agent);
+  g_free (passkey);
+}
+
+/* Passkeys */
+
+#define PASSKEY_COLUMNS \
+  "id, tenant, user_id, credential_id, public_key, alg, sign_count, aaguid, transports, " \
+  "backup_eligible, backed_up, attestation_format, attestation_type, attestation_trusted, " \
+  "user_agent, created, last_used"
+
+static gpointer
+passkey_from_row (sqlite3_stmt *stmt)
+{
+  SesamePasskey *passkey = g_new0 (SesamePasskey, 1);
+
+  passkey->id = sesame_sql_column_text (stmt, 0);
+  passkey->tenant_id = sesame_sql_column_text (stmt, 1);
+  passkey->user_id = sesame_sql_column_text (stmt, 2);
+  passkey->credential_id = sesame_sql_column_bytes (stmt, 3);
+  passkey->public_key = sesame_sql_column_bytes (stmt, 4);
+  passkey->alg = sqlite3_column_int (stmt, 5);
+  passkey->sign_count = (guint32) sqlite3_column_int64 (stmt, 6);
+  passkey->aaguid = sesame_sql_column_text (stmt, 7);
+  passkey->transports = sesame_sql_column_strv (stmt, 8);
+  passkey->backup_eligible = sqlite3_column_int (stmt, 9) != 0;
+  passkey->backed_up = sqlite3_column_int (stmt, 10) != 0;
+  passkey->attestation_format = sesame_sql_column_text (stmt, 11);
+  passkey->attestation_type = sesame_sql_column_text (stmt, 12);
+  passkey->attestation_trusted = sqlite3_column_int (stmt, 13) != 0;
+  passkey->user_agent = sesame_sql_column_text (stmt, 14);
+  passkey->created = sqlite3_column_int64 (stmt, 15);
+  passkey->last_used = sqlite3_column_int64 (stmt, 16);
+  return passkey;
+}
+
+gboolean
+sesame_store_add_passkey (SesameStore   *self,
+                          SesamePasskey *passkey,
+                          GError       **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *transports = NULL;
+  gint64 created;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (passkey && passkey->tenant_id && passkey->user_id, FALSE);
+
+  id = passkey->id ? g_strdup (passkey->id) : sesame_store_random_uuid (error);
+  if (!id)
+    return FALSE;
+  created = passkey->created ? passkey->created : g_get_real_time ();
+  transports = sesame_sql_strv_to_json ((const char * const *) passkey->transports);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "INSERT INTO passkeys (" PASSKEY_COLUMNS ")"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                               "         ?16, ?17)",
+                               error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, id);
+  sesame_sql_bind_text (stmt, 2, passkey->tenant_id);
+  sesame_sql_bind_text (stmt, 3, passkey->user_id);
+  sesame_sql_bind_bytes (stmt, 4, passkey->credential_id);
+  sesame_sql_bind_bytes (stmt, 5, passkey->public_key);
+  sesame_sql_bind_int64 (stmt, 6, passkey->alg);
+  sesame_sql_bind_int64 (stmt, 7, passkey->sign_count);
+  sesame_sql_bind_text (stmt, 8, passkey->aaguid);
+  sesame_sql_bind_text (stmt, 9, transports);
+  sesame_sql_bind_int64 (stmt, 10, passkey->backup_eligible ? 1 : 0);
+  sesame_sql_bind_int64 (stmt, 11, passkey->backed_up ? 1 : 0);
+  sesame_sql_bind_text (stmt, 12, passkey->attestation_format);
+  sesame_sql_bind_text (stmt, 13, passkey->attestation_type);
+  sesame_sql_bind_int64 (stmt, 14, passkey->attestation_trusted ? 1 : 0);
+  sesame_sql_bind_text (stmt, 15, passkey->user_agent);
+  sesame_sql_bind_int64 (stmt, 16, created);
+  sesame_sql_bind_time (stmt, 17, passkey->last_used);
+
+  rc = sesame_sql_step_done (stmt);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_CONSTRAINT,
+                   "Cannot add a passkey for user “%s”: tenant “%s” has no such user",
+                   passkey->user_id, passkey->tenant_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot add a passkey for user “%s” of tenant “%s”",
+                                      passkey->user_id, passkey->tenant_id);
+      return FALSE;
+    }
+  g_free (passkey->id);
+  passkey->id = g_steal_pointer (&id);
+  passkey->created = created;
+  return TRUE;
+}
+
+SesamePasskey *
+sesame_store_get_passkey (SesameStore *self,
+                          const char  *tenant_id,
+                          const char  *passkey_id,
+                          GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id && passkey_id, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE tenant = ?1 AND id = ?2",
+                               error);
+  if (!stmt)
+    return NULL;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_text (stmt, 2, passkey_id);
+  return sesame_store_fetch_one (self, stmt, passkey_from_row, error,
+                                 "passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+}
+
+SesamePasskey *
+sesame_store_find_passkey (SesameStore *self,
+                           const char  *tenant_id,
+                           GBytes      *credential_id,
+                           GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id && credential_id, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "SELECT " PASSKEY_COLUMNS " FROM passkeys"
+                               " WHERE tenant = ?1 AND credential_id = ?2",
+                               error);
+  if (!stmt)
+    return NULL;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_bytes (stmt, 2, credential_id);
+  return sesame_store_fetch_one (self, stmt, passkey_from_row, error,
+                                 "passkey with this credential id in tenant “%s”", tenant_id);
+}
+
+GPtrArray *
+sesame_store_list_passkeys (SesameStore *self,
+                            const char  *tenant_id,
+                            const char  *user_id,
+                            GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id && user_id, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE tenant = ?1 AND user_id = ?2"
+                               " ORDER BY created, id",
+                               error);
+  if (!stmt)
+    return NULL;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_text (stmt, 2, user_id);
+  return sesame_store_collect_rows (self, stmt, passkey_from_row, (GDestroyNotify) sesame_passkey_free,
+                                    "passkeys", error);
+}
+
+gboolean
+sesame_store_update_passkey_after_use (SesameStore *self,
+                                       const char  *tenant_id,
+                                       const char  *passkey_id,
+                                       guint32      sign_count,
+                                       gboolean     backed_up,
+                                       GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (tenant_id && passkey_id, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "UPDATE passkeys SET sign_count = ?3, backed_up = ?4, last_used = ?5"
+                               " WHERE tenant = ?1 AND id = ?2",
+                               error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_text (stmt, 2, passkey_id);
+  sesame_sql_bind_int64 (stmt, 3, sign_count);
+  sesame_sql_bind_int64 (stmt, 4, backed_up ? 1 : 0);
+  sesame_sql_bind_int64 (stmt, 5, g_get_real_time ());
+  rc = sesame_sql_step_done (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot record the use of passkey “%s” of tenant “%s”",
+                                      passkey_id, tenant_id);
+      return FALSE;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
+                   "There is no passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sesame_store_delete_passkey (SesameStore *self,
+                             const char  *tenant_id,
+                             const char  *user_id,
+                             const char  *passkey_id,
+                             GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (tenant_id && user_id && passkey_id, FALSE);
+
+  /* Scoped to the user, so a request about one user cannot delete the
+   * passkey of another. */
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self, "DELETE FROM passkeys WHERE tenant = ?1 AND user_id = ?2 AND id = ?3",
+                               error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_text (stmt, 2, user_id);
+  sesame_sql_bind_text (stmt, 3, passkey_id);
+  rc = sesame_sql_step_done (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot delete passkey “%s” of user “%s”",
+                                      passkey_id, user_id);
+      return FALSE;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
+                   "User “%s” of tenant “%s” has no passkey “%s”",
+                   user_id, tenant_id, passkey_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sesame_store_delete_user_passkeys (SesameStore *self,
+                                   const char  *tenant_id,
+                                   const char  *user_id,
+                                   guint       *n_deleted,
+                                   GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (tenant_id && user_id, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self, "DELETE FROM passkeys WHERE tenant = ?1 AND user_id = ?2", error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_text (stmt, 2, user_id);
+  rc = sesame_sql_step_done (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot delete the passkeys of user “%s”", user_id);
+      return FALSE;
+    }
+  if (n_deleted)
+    *n_deleted = (guint) sqlite3_changes (self->db);
+  return TRUE;
+}
