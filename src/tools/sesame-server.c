@@ -35,6 +35,7 @@ static char *opt_tenant_id;
 static char *opt_secret_key;
 static gint64 opt_challenge_lifetime = -1;   /* -1: not given */
 static char *opt_user_verification;
+static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
   { "port", 0, 0, G_OPTION_ARG_INT, &opt_port,
@@ -57,6 +58,8 @@ static const GOptionEntry entries[] = {
   { "user-verification", 0, 0, G_OPTION_ARG_STRING, &opt_user_verification,
     "The tenant's user verification policy: required, preferred or discouraged "
     "(default preferred; kept between starts)", "POLICY" },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
   { NULL }
 };
 
@@ -102,6 +105,11 @@ run (GMainLoop *loop,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
+  if (opt_version)
+    {
+      printf ("sesame-server %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
   if (argc > 1)
     {
       g_autofree char *message = g_strdup_printf ("unexpected argument “%s”", argv[1]);
