@@ -137,8 +137,6 @@ set_start_error (SesameApplication *self,
 {
   g_clear_error (&self->start_error);
   self->start_error = error;
-  if (error)
-    g_warning ("The local tenant is not running: %s", error->message);
   g_signal_emit (self, signals[TENANT_CHANGED], 0);
 }
 

@@ -44,6 +44,7 @@ struct _SesameWindow
   GPtrArray *origin_rows;       /* the rows of origins_group */
   char *page_origin;            /* of the committed main-frame URI, NULL for none */
   GTask *pending_load;          /* of sesame_window_open_url_async */
+  gboolean pending_load_started; /* its own LOAD_STARTED came: what follows is its outcome */
   gboolean loaded_once;
 
   SesamePromptResponse prompt_response;
@@ -66,10 +67,15 @@ get_app (SesameWindow *self)
   return SESAME_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 }
 
+static void attach_to_application (SesameWindow *self);
+
 SesameWindow *
 sesame_window_new (SesameApplication *application)
 {
-  return g_object_new (SESAME_TYPE_WINDOW, "application", application, NULL);
+  SesameWindow *self = g_object_new (SESAME_TYPE_WINDOW, "application", application, NULL);
+
+  attach_to_application (self);
+  return self;
 }
 
 WebKitWebView *
@@ -266,7 +272,10 @@ sesame_window_open_url_async (SesameWindow        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sesame_window_open_url_async);
   sesame_window_open_url (self, uri);
+  /* The load this replaces may still report that it finished or was
+   * cancelled; only events after this load's start count. */
   self->pending_load = g_steal_pointer (&task);
+  self->pending_load_started = FALSE;
 }
 
 gboolean
@@ -366,14 +375,16 @@ load_changed_cb (SesameWindow    *self,
       }
       break;
     case WEBKIT_LOAD_FINISHED:
-      {
-        g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
+      if (self->pending_load && self->pending_load_started)
+        {
+          g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
 
-        if (task)
           g_task_return_boolean (task, TRUE);
-      }
+        }
       break;
     case WEBKIT_LOAD_STARTED:
+      self->pending_load_started = TRUE;
+      break;
     case WEBKIT_LOAD_REDIRECTED:
     default:
       break;
@@ -388,6 +399,8 @@ load_failed_cb (SesameWindow    *self,
                 GError          *error,
                 WebKitWebView   *web_view)
 {
+  if (!self->pending_load_started)
+    return FALSE;
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
                                           _("Loading %s was stopped"), failing_uri));
@@ -897,13 +910,12 @@ sesame_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (sesame_window_parent_class)->close_request (window);
 }
 
+/* GtkWindow:application is not a construct property: it is set after
+ * constructed(), so the window takes up its application here. */
 static void
-sesame_window_constructed (GObject *object)
+attach_to_application (SesameWindow *self)
 {
-  SesameWindow *self = SESAME_WINDOW (object);
   SesameApplication *app = get_app (self);
-
-  G_OBJECT_CLASS (sesame_window_parent_class)->constructed (object);
 
 #ifdef SESAME_HAVE_BRIDGE
   self->bridge = sesame_credentials_bridge_new (self->web_view,
@@ -959,7 +971,6 @@ sesame_window_class_init (SesameWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = sesame_window_constructed;
   object_class->dispose = sesame_window_dispose;
   object_class->finalize = sesame_window_finalize;
   window_class->close_request = sesame_window_close_request;
