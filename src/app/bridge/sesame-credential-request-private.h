@@ -55,6 +55,8 @@ void     sesame_credential_request_start          (SesameCredentialRequest  *sel
                                                    gint64                    page_id);
 
 gint64   sesame_credential_request_get_page_id    (SesameCredentialRequest *self);
+/* The context the page's reply is answered in; NULL before start. */
+JSCContext *sesame_credential_request_get_context (SesameCredentialRequest *self);
 GBytes  *sesame_credential_request_get_client_data_json (SesameCredentialRequest *self);
 
 /* Ends a pending request with @outcome; the page gets @error's exception. */

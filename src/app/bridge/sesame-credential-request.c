@@ -783,6 +783,14 @@ sesame_credential_request_get_page_id (SesameCredentialRequest *self)
   return self->page_id;
 }
 
+JSCContext *
+sesame_credential_request_get_context (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->context;
+}
+
 GBytes *
 sesame_credential_request_get_client_data_json (SesameCredentialRequest *self)
 {

@@ -31,7 +31,6 @@ struct _SesameCredentialsBridge
   WebKitWebView            *view;          /* weak */
   WebKitUserContentManager *manager;
   SesameSoftAuthenticator  *authenticator;
-  JSCContext               *context;       /* for the answers' JSCValues */
   WebKitUserScript         *shim;
   WebKitUserScript         *relay;
 
@@ -107,6 +106,7 @@ abandon_pending (SesameCredentialsBridge *self)
 {
   g_autoptr(SesameCredentialRequest) request = NULL;
   WebKitScriptMessageReply *reply;
+  JSCContext *context;
 
   if (self->pending == NULL)
     return;
@@ -117,12 +117,14 @@ abandon_pending (SesameCredentialsBridge *self)
   /* Keep what is needed to answer the old page should it stay after all
    * (a navigation that fails before committing). */
   self->orphaned_page_id = sesame_credential_request_get_page_id (request);
+  context = sesame_credential_request_get_context (request);
+  if (context != NULL)
+    self->orphaned_context = g_object_ref (context);
   reply = sesame_credential_request_abandon (request);
   if (reply != NULL)
-    {
-      self->orphaned_reply = reply;
-      self->orphaned_context = g_object_ref (self->context);
-    }
+    self->orphaned_reply = reply;
+  else
+    g_clear_object (&self->orphaned_context);
 }
 
 static void
@@ -316,9 +318,10 @@ static void
 start_request (SesameCredentialsBridge  *self,
                SesameCredentialRequest  *request,
                WebKitScriptMessageReply *reply,
+               JSCContext               *context,
                gint64                    page_id)
 {
-  sesame_credential_request_start (request, reply, self->context, page_id);
+  sesame_credential_request_start (request, reply, context, page_id);
 
   self->pending = g_object_ref (request);
   self->autofill_shown = FALSE;
@@ -334,6 +337,7 @@ handle_ceremony (SesameCredentialsBridge  *self,
                  JsonObject               *body,
                  const char               *kind_name,
                  WebKitScriptMessageReply *reply,
+                 JSCContext               *context,
                  gint64                    page_id,
                  GError                  **error)
 {
@@ -396,7 +400,7 @@ handle_ceremony (SesameCredentialsBridge  *self,
   if (request == NULL)
     return FALSE;
 
-  start_request (self, request, reply, page_id);
+  start_request (self, request, reply, context, page_id);
   return TRUE;
 }
 
@@ -477,10 +481,10 @@ handle_autofill_event (SesameCredentialsBridge *self,
 }
 
 static void
-reply_null (SesameCredentialsBridge  *self,
+reply_null (JSCContext               *context,
             WebKitScriptMessageReply *reply)
 {
-  g_autoptr(JSCValue) value = jsc_value_new_null (self->context);
+  g_autoptr(JSCValue) value = jsc_value_new_null (context);
 
   webkit_script_message_reply_return_value (reply, value);
 }
@@ -497,6 +501,8 @@ script_message_cb (WebKitUserContentManager *manager,
                    WebKitScriptMessageReply *reply,
                    SesameCredentialsBridge  *self)
 {
+  /* The context WebKit made the message's value in answers it too. */
+  JSCContext *context = jsc_value_get_context (value);
   g_autoptr(JsonNode) envelope_root = NULL;
   g_autoptr(JsonNode) body_root = NULL;
   g_autoptr(GError) error = NULL;
@@ -534,7 +540,7 @@ script_message_cb (WebKitUserContentManager *manager,
        * rectangle would be in its own coordinates. */
       if (JSON_NODE_HOLDS_OBJECT (event) && frame.top && check_frame (self, &frame, NULL))
         handle_autofill_event (self, json_node_get_object (event));
-      reply_null (self, reply);
+      reply_null (context, reply);
       return TRUE;
     }
 
@@ -567,7 +573,7 @@ script_message_cb (WebKitUserContentManager *manager,
   if (g_strcmp0 (kind, "abort") == 0)
     {
       handle_abort (self, page_id);
-      reply_null (self, reply);
+      reply_null (context, reply);
       return TRUE;
     }
 
@@ -578,11 +584,11 @@ script_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  if (handle_ceremony (self, body, kind, reply, page_id, &error))
+  if (handle_ceremony (self, body, kind, reply, context, page_id, &error))
     return TRUE;
 
 refuse:
-  sesame_bridge_reply_send_error (reply, self->context, page_id, error);
+  sesame_bridge_reply_send_error (reply, context, page_id, error);
   return TRUE;
 }
 
@@ -629,7 +635,6 @@ sesame_credentials_bridge_constructed (GObject *object)
   g_assert (SESAME_IS_SOFT_AUTHENTICATOR (self->authenticator));
 
   self->manager = g_object_ref (webkit_web_view_get_user_content_manager (self->view));
-  self->context = jsc_context_new ();
 
   self->shim = load_script ("sesame-webauthn-shim.js", NULL);
   self->relay = load_script ("sesame-webauthn-relay.js", BRIDGE_WORLD);
@@ -686,7 +691,6 @@ sesame_credentials_bridge_dispose (GObject *object)
   g_clear_pointer (&self->relay, webkit_user_script_unref);
   g_clear_object (&self->manager);
   g_clear_object (&self->authenticator);
-  g_clear_object (&self->context);
 
   G_OBJECT_CLASS (sesame_credentials_bridge_parent_class)->dispose (object);
 }
