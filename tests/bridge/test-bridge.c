@@ -382,7 +382,7 @@ server_cb (SoupServer        *server,
                               ".then((r) => parent.postMessage({ origin: location.origin, result: r }, '*'));"
                               "</script></body></html>", js_helpers);
     }
-  else if (g_str_equal (path, "/page"))
+  else if (g_str_equal (path, "/page") || g_str_equal (path, "/refused"))
     {
       body = g_strdup (plain_page);
     }
@@ -771,6 +771,51 @@ test_navigation_cancels (Fixture       *fixture,
   g_assert_cmpuint (fixture->finished->len, ==, 1);
 }
 
+/* The app's policy refuses this response: the navigation ends without a
+ * new document. */
+static gboolean
+decide_policy_cb (WebKitWebView            *view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  Fixture                  *fixture)
+{
+  WebKitURIResponse *response;
+
+  if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    return FALSE;
+
+  response = webkit_response_policy_decision_get_response (WEBKIT_RESPONSE_POLICY_DECISION (decision));
+  if (!g_str_has_suffix (webkit_uri_response_get_uri (response), "/refused"))
+    return FALSE;
+
+  webkit_policy_decision_ignore (decision);
+  return TRUE;
+}
+
+static void
+test_navigation_fails (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) settled = NULL;
+  SesameCredentialRequest *request;
+
+  fixture->respond = RESPOND_NONE;
+  g_signal_connect (fixture->view, "decide-policy", G_CALLBACK (decide_policy_cb), fixture);
+  load_uri (fixture, "/page", "localhost");
+  json_node_unref (run_js (fixture, "window.settled = null; navigator.credentials.create(creation())"
+                                    ".then(() => { window.settled = 'resolved'; }, (e) => { window.settled = e.name; });"
+                                    "return true;"));
+  wait_for_count (fixture->requests, 1);
+  request = last_request (fixture);
+
+  /* The request ends when the navigation starts; when no new page
+   * replaces this one after all, its promise settles. */
+  json_node_unref (run_js (fixture, "location.href = '/refused'; return true;"));
+  settled = wait_for_js (fixture, "window.settled");
+  g_assert_cmpstr (json_node_get_string (settled), ==, "NotAllowedError");
+  g_assert_cmpint (sesame_credential_request_get_outcome (request), ==, SESAME_CREDENTIAL_REQUEST_NAVIGATED);
+}
+
 static void
 test_abort (Fixture       *fixture,
             gconstpointer  data)
@@ -1061,6 +1106,66 @@ test_malformed (Fixture       *fixture,
   g_assert_cmpuint (fixture->requests->len, ==, 1);
 }
 
+static gboolean
+accept_with_pin_idle_cb (gpointer user_data)
+{
+  SesameCredentialRequest *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sesame_credential_request_wants_pin (request));
+
+  /* A wrong PIN: the prompt may ask again, the request waits. */
+  g_assert_false (sesame_credential_request_accept (request, NULL, "0000", &error));
+  g_assert_error (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_PIN_INVALID);
+  g_assert_cmpint (sesame_credential_request_get_outcome (request), ==, SESAME_CREDENTIAL_REQUEST_PENDING);
+  g_clear_error (&error);
+
+  g_assert_true (sesame_credential_request_accept (request, NULL, "4321", &error));
+  g_assert_no_error (error);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pin_request_started_cb (SesameCredentialsBridge *bridge,
+                        SesameCredentialRequest *request,
+                        Fixture                 *fixture)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, accept_with_pin_idle_cb, g_object_ref (request), g_object_unref);
+}
+
+static void
+test_user_verification (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonNode) without_pin = NULL;
+  g_autoptr(JsonNode) with_pin = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *script =
+    "const uv = (r) => r.ok ? (fromB64(r.json.response.authenticatorData)[32] & 4) !== 0 : r.name;\n"
+    "const made = await outcome(navigator.credentials.create(creation({\n"
+    "  authenticatorSelection: { userVerification: 'required' } })));\n"
+    "const got = await outcome(navigator.credentials.get(request({ userVerification: 'required' })));\n"
+    "return { made: uv(made), got: uv(got) };";
+
+  load_html (fixture, plain_page, "http://localhost/uv");
+
+  /* No PIN: nothing to verify with, and the answer does not claim UV. */
+  without_pin = run_js (fixture, script);
+  g_assert_false (sesame_credential_request_wants_pin (g_ptr_array_index (fixture->requests, 0)));
+  g_assert_false (json_object_get_boolean_member (js_object (without_pin), "made"));
+  g_assert_false (json_object_get_boolean_member (js_object (without_pin), "got"));
+
+  /* With a PIN the prompt asks for it, and the answer carries UV. */
+  g_assert_true (sesame_soft_authenticator_set_pin (fixture->authenticator, "4321", &error));
+  g_assert_no_error (error);
+  fixture->respond = RESPOND_NONE;
+  g_signal_connect (fixture->bridge, "request-started", G_CALLBACK (pin_request_started_cb), fixture);
+  with_pin = run_js (fixture, script);
+  g_assert_true (json_object_get_boolean_member (js_object (with_pin), "made"));
+  g_assert_true (json_object_get_boolean_member (js_object (with_pin), "got"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1074,12 +1179,14 @@ main (int   argc,
   ADD ("/bridge/rp-id", test_rp_id);
   ADD ("/bridge/ip-origin", test_ip_origin);
   ADD ("/bridge/navigation-cancels", test_navigation_cancels);
+  ADD ("/bridge/navigation-fails", test_navigation_fails);
   ADD ("/bridge/abort", test_abort);
   ADD ("/bridge/timeout", test_timeout);
   ADD ("/bridge/exclude-list", test_exclude_list);
   ADD ("/bridge/user-cancel", test_user_cancel);
   ADD ("/bridge/conditional", test_conditional);
   ADD ("/bridge/one-at-a-time", test_one_at_a_time);
+  ADD ("/bridge/user-verification", test_user_verification);
   ADD ("/bridge/malformed", test_malformed);
 #undef ADD
 
