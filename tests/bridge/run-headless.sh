@@ -14,7 +14,9 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sesame-headless-XXXXXX") || exit 1
 # The document portal may mount a FUSE file system in the runtime folder.
 cleanup () {
-  fusermount3 -u -q "$tmp/runtime/doc" 2>/dev/null || fusermount -u -q "$tmp/runtime/doc" 2>/dev/null
+  if grep -qs " $tmp/runtime/doc " /proc/mounts; then
+    fusermount3 -u "$tmp/runtime/doc" 2>/dev/null || fusermount -u "$tmp/runtime/doc" 2>/dev/null
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
