@@ -525,6 +525,8 @@ test_feature_detection (Fixture       *fixture,
     "  userId: new TextDecoder().decode(parsed.user.id),\n"
     "  excludeIsBuffer: parsed.excludeCredentials[0].id instanceof ArrayBuffer,\n"
     "  reqChallenge: req.challenge.byteLength, badB64,\n"
+    "  handlerHidden: !(window.webkit && window.webkit.messageHandlers &&\n"
+    "                   window.webkit.messageHandlers.sesameWebAuthn),\n"
     "  responseTypes: typeof AuthenticatorAttestationResponse === 'function' &&\n"
     "                 typeof AuthenticatorAssertionResponse === 'function',\n"
     "};");
@@ -544,6 +546,8 @@ test_feature_detection (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (r, "reqChallenge"), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (r, "badB64"), ==, "EncodingError");
   g_assert_true (json_object_get_boolean_member (r, "responseTypes"));
+  /* Only the relay's isolated world can reach native code. */
+  g_assert_true (json_object_get_boolean_member (r, "handlerHidden"));
 
   /* Not a secure context: no API, as in a browser. */
   load_html (fixture, plain_page, "http://app.example.com/");
@@ -985,6 +989,10 @@ test_conditional (Fixture       *fixture,
     "return true;"));
   wait_for_counter (&fixture->autofill_dismissed, 2);
   g_assert_cmpint (sesame_credential_request_get_outcome (request), ==, SESAME_CREDENTIAL_REQUEST_PENDING);
+
+  /* A click in the focused field asks again. */
+  json_node_unref (run_js (fixture, "document.getElementById('user').click(); return true;"));
+  wait_for_counter (&fixture->autofill_requested, 3);
 
   /* The user picks the passkey. */
   g_assert_true (sesame_credential_request_accept (request, candidate->credential_id, NULL, &error));

@@ -77,7 +77,17 @@
   if (!isTop)
     return;
 
+  // The field whose focus went with the window's (to the native popover,
+  // say): when the window gets it back, the field's focus event is not
+  // the user coming to it, and must not reopen the popover.
+  let returning = null;
+
   document.addEventListener("focusin", (event) => {
+    if (event.target === returning) {
+      returning = null;
+      return;
+    }
+    returning = null;
     if (isWebauthnField(event.target))
       reportFocus(event.target);
   }, true);
@@ -85,13 +95,21 @@
   document.addEventListener("focusout", (event) => {
     if (!isWebauthnField(event.target))
       return;
-    // When the window itself loses focus (to the native popover, say) the
-    // field blurs too, but the user has not left it: only a move within
-    // the page dismisses the popover.
+    const field = event.target;
+    // When the window itself loses focus the field blurs too, but the
+    // user has not left it: only a move within the page dismisses.
     setTimeout(() => {
-      if (document.hasFocus() && !isWebauthnField(document.activeElement))
+      if (!document.hasFocus())
+        returning = field;
+      else if (!isWebauthnField(document.activeElement))
         report("blur");
     }, 0);
+  }, true);
+
+  // A click in the field that already has focus asks again, as in Chrome.
+  document.addEventListener("click", (event) => {
+    if (isWebauthnField(event.target) && event.target === document.activeElement)
+      reportFocus(event.target);
   }, true);
 
   document.addEventListener("keydown", (event) => {
