@@ -25,6 +25,10 @@
 
 #define WAIT_TIMEOUT_MS 10000
 
+/* SimpleWebAuthn's browser bundle, the WebAuthn code of @authsignal/browser
+ * (npm ci at the top of the source tree installs it). */
+static char *simplewebauthn_path;
+
 typedef enum
 {
   RESPOND_NONE,   /* leave requests pending: the test answers */
@@ -385,6 +389,22 @@ server_cb (SoupServer        *server,
   else if (g_str_equal (path, "/page") || g_str_equal (path, "/refused"))
     {
       body = g_strdup (plain_page);
+    }
+  else if (g_str_equal (path, "/swa"))
+    {
+      body = g_strdup_printf ("<!DOCTYPE html><html><head><script src='/simplewebauthn.js'></script></head>"
+                              "<body><input id='user' autocomplete='username webauthn'></body></html>");
+    }
+  else if (g_str_equal (path, "/simplewebauthn.js"))
+    {
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      if (!g_file_get_contents (simplewebauthn_path, &body, &len, &error))
+        g_error ("%s", error->message);
+      soup_server_message_set_status (message, 200, NULL);
+      soup_server_message_set_response (message, "text/javascript", SOUP_MEMORY_COPY, body, len);
+      return;
     }
   else if (g_str_equal (path, "/slow"))
     {
@@ -1174,11 +1194,84 @@ test_user_verification (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (js_object (with_pin), "got"));
 }
 
+static void
+test_simplewebauthn (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *r, *registration, *response;
+  JsonArray *transports;
+
+  if (!g_file_test (simplewebauthn_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("node_modules/@simplewebauthn/browser is missing: run npm ci");
+      return;
+    }
+
+  /* The SDK's own calls, unchanged: feature checks, both ceremonies from
+   * the JSON options a server sends, and its abort service replacing a
+   * pending autofill request with a modal one. */
+  load_uri (fixture, "/swa", "localhost");
+  node = run_js (fixture,
+    "const S = window.SimpleWebAuthnBrowser;\n"
+    "const text = (s) => b64(enc(s));\n"
+    "const supports = S.browserSupportsWebAuthn();\n"
+    "const autofill = await S.browserSupportsWebAuthnAutofill();\n"
+    "const platform = await S.platformAuthenticatorIsAvailable();\n"
+    "const registration = await S.startRegistration({ optionsJSON: {\n"
+    "  rp: { name: 'Acme', id: 'localhost' },\n"
+    "  user: { id: text('user-1'), name: 'alice', displayName: 'Alice' },\n"
+    "  challenge: text('swa-registration'), pubKeyCredParams: [{ type: 'public-key', alg: -7 }],\n"
+    "  timeout: 60000, excludeCredentials: [], attestation: 'none', hints: [],\n"
+    "  authenticatorSelection: { residentKey: 'required', userVerification: 'preferred', authenticatorAttachment: 'platform' },\n"
+    "  extensions: { credProps: true } } });\n"
+    "const pending = S.startAuthentication({ optionsJSON: { challenge: text('swa-autofill'), rpId: 'localhost' },\n"
+    "                                      useBrowserAutofill: true })\n"
+    "  .then(() => 'resolved', (e) => e.name + ':' + e.code);\n"
+    "await new Promise((resolve) => setTimeout(resolve, 50));\n"
+    "const authentication = await S.startAuthentication({ optionsJSON: {\n"
+    "  challenge: text('swa-authentication'), rpId: 'localhost', userVerification: 'preferred',\n"
+    "  allowCredentials: [{ id: registration.id, type: 'public-key', transports: ['internal'] }] } });\n"
+    "return { supports, autofill, platform, registration, authentication, replaced: await pending };");
+  r = js_object (node);
+  g_assert_true (json_object_get_boolean_member (r, "supports"));
+  g_assert_true (json_object_get_boolean_member (r, "autofill"));
+  g_assert_true (json_object_get_boolean_member (r, "platform"));
+
+  registration = json_object_get_object_member (r, "registration");
+  response = json_object_get_object_member (registration, "response");
+  g_assert_cmpstr (json_object_get_string_member (registration, "type"), ==, "public-key");
+  g_assert_cmpstr (json_object_get_string_member (registration, "authenticatorAttachment"), ==, "platform");
+  g_assert_cmpint (json_object_get_int_member (response, "publicKeyAlgorithm"), ==, -7);
+  g_assert_nonnull (json_object_get_string_member (response, "publicKey"));
+  g_assert_nonnull (json_object_get_string_member (response, "authenticatorData"));
+  transports = json_object_get_array_member (response, "transports");
+  g_assert_cmpuint (json_array_get_length (transports), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (transports, 0), ==, "internal");
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (
+                   json_object_get_object_member (registration, "clientExtensionResults"), "credProps"), "rk"));
+
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (r, "authentication"), "id"), ==,
+                   json_object_get_string_member (registration, "id"));
+  g_assert_cmpstr (json_object_get_string_member (r, "replaced"), ==, "AbortError:ERROR_CEREMONY_ABORTED");
+
+  /* The autofill request, then the modal one that replaced it. */
+  g_assert_cmpuint (fixture->requests->len, ==, 3);
+  g_assert_true (sesame_credential_request_is_conditional (g_ptr_array_index (fixture->requests, 1)));
+  g_assert_cmpint (sesame_credential_request_get_outcome (g_ptr_array_index (fixture->requests, 1)), ==,
+                   SESAME_CREDENTIAL_REQUEST_ABORTED);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
+
+  simplewebauthn_path = g_test_build_filename (G_TEST_DIST, "..", "node_modules", "@simplewebauthn", "browser",
+                                               "dist", "bundle", "index.umd.min.js", NULL);
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/bridge/feature-detection", test_feature_detection);
@@ -1196,7 +1289,10 @@ main (int   argc,
   ADD ("/bridge/one-at-a-time", test_one_at_a_time);
   ADD ("/bridge/user-verification", test_user_verification);
   ADD ("/bridge/malformed", test_malformed);
+  ADD ("/bridge/simplewebauthn", test_simplewebauthn);
 #undef ADD
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_free (simplewebauthn_path);
+  return status;
 }
