@@ -605,6 +605,7 @@ test_round_trip (Fixture       *fixture,
     "o.origin = 'https://evil.example';\n"
     "const r = await outcome(navigator.credentials.create(o));\n"
     "if (r.ok) {\n"
+    "  r.clientData = new TextDecoder().decode(fromB64(r.json.response.clientDataJSON));\n"
     "  const c = await navigator.credentials.get(request({ allowCredentials: [{ type: 'public-key', id: fromB64(r.json.rawId) }] }));\n"
     "  r.get = c.toJSON();\n"
     "  r.getIsAssertion = c.response instanceof AuthenticatorAssertionResponse;\n"
@@ -615,6 +616,10 @@ test_round_trip (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (r, "isPKC"));
   g_assert_cmpstr (json_object_get_string_member (r, "attachment"), ==, "platform");
   g_assert_true (json_object_get_boolean_member (r, "getIsAssertion"));
+  /* Exactly what a browser writes, members in its order. */
+  g_assert_cmpstr (json_object_get_string_member (r, "clientData"), ==,
+                   "{\"type\":\"webauthn.create\",\"challenge\":\"Y3JlYXRlLWNoYWxsZW5nZS0wMTIzNDU2Nzg5\","
+                   "\"origin\":\"http://localhost\",\"crossOrigin\":false}");
 
   g_assert_cmpuint (fixture->requests->len, ==, 2);
   request = g_ptr_array_index (fixture->requests, 0);
