@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The RP ID and secure-context rules on their own, with the system's
- * public suffix list: no web view needed. */
+ * public suffix list, and the exceptions failures become: no web view
+ * needed. */
 
 #include "config.h"
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "sesame-bridge-error.h"
 #include "sesame-rp-id.h"
+#include "sesame-soft-authenticator.h"
 
 static void
 test_secure_origins (void)
@@ -91,6 +93,39 @@ test_rp_id_rule (void)
   assert_refused ("localhost", "app.localhost");
 }
 
+static void
+assert_dom_name (GQuark      domain,
+                 int         code,
+                 const char *expected)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, "x");
+
+  g_assert_cmpstr (sesame_bridge_error_dom_name_for (error), ==, expected);
+}
+
+static void
+test_exception_names (void)
+{
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_NOT_ALLOWED, "NotAllowedError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_SECURITY, "SecurityError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_NOT_SUPPORTED, "NotSupportedError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_INVALID_STATE, "InvalidStateError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_ABORT, "AbortError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_TYPE, "TypeError");
+  assert_dom_name (SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_UNKNOWN, "UnknownError");
+
+  /* The authenticator's refusals as Chrome reports its own. */
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_EXCLUDED, "InvalidStateError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_UNSUPPORTED_ALGORITHM, "NotSupportedError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_NO_CREDENTIALS, "NotAllowedError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_PIN_BLOCKED, "NotAllowedError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_PIN_INVALID, "NotAllowedError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_NOT_FOUND, "NotAllowedError");
+  assert_dom_name (SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_STORAGE, "UnknownError");
+
+  assert_dom_name (G_IO_ERROR, G_IO_ERROR_FAILED, "UnknownError");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -99,6 +134,7 @@ main (int   argc,
 
   g_test_add_func ("/rp-id/secure-origins", test_secure_origins);
   g_test_add_func ("/rp-id/rule", test_rp_id_rule);
+  g_test_add_func ("/rp-id/exception-names", test_exception_names);
 
   return g_test_run ();
 }
