@@ -45,6 +45,7 @@ struct _SesameWindow
   char *page_origin;            /* of the committed main-frame URI, NULL for none */
   GTask *pending_load;          /* of sesame_window_open_url_async */
   gboolean pending_load_started; /* its own LOAD_STARTED came: what follows is its outcome */
+  char *pending_uri;
   gboolean loaded_once;
 
   SesamePromptResponse prompt_response;
@@ -276,6 +277,8 @@ sesame_window_open_url_async (SesameWindow        *self,
    * cancelled; only events after this load's start count. */
   self->pending_load = g_steal_pointer (&task);
   self->pending_load_started = FALSE;
+  g_free (self->pending_uri);
+  self->pending_uri = g_strdup (uri);
 }
 
 gboolean
@@ -383,7 +386,11 @@ load_changed_cb (SesameWindow    *self,
         }
       break;
     case WEBKIT_LOAD_STARTED:
-      self->pending_load_started = TRUE;
+      /* Error pages and the loads this one replaced start and stop too:
+       * only the start of the requested URI begins its outcome. */
+      if (self->pending_load &&
+          g_strcmp0 (webkit_web_view_get_uri (web_view), self->pending_uri) == 0)
+        self->pending_load_started = TRUE;
       break;
     case WEBKIT_LOAD_REDIRECTED:
     default:
@@ -399,7 +406,9 @@ load_failed_cb (SesameWindow    *self,
                 GError          *error,
                 WebKitWebView   *web_view)
 {
-  if (!self->pending_load_started)
+  /* The load this one replaced reports its cancellation with its own URI;
+   * a refused port fails before this load has even started. */
+  if (g_strcmp0 (failing_uri, self->pending_uri) != 0)
     return FALSE;
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
@@ -959,6 +968,7 @@ sesame_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->origin_rows, g_ptr_array_unref);
   g_free (self->page_origin);
+  g_free (self->pending_uri);
   sesame_window_set_prompt_response (self, SESAME_PROMPT_RESPONSE_ASK, NULL);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->finalize (object);

@@ -148,6 +148,12 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 app_test_wait_for (gboolean (*condition) (gpointer data),
                    gpointer   data,
@@ -155,12 +161,16 @@ app_test_wait_for (gboolean (*condition) (gpointer data),
 {
   gboolean timed_out = FALSE;
   guint timeout_id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  /* A condition may depend on nothing the main loop hears of (another
+   * process, a D-Bus name): look again every few milliseconds. */
+  guint tick_id = g_timeout_add (10, tick_cb, NULL);
   gboolean met;
 
   while (!(met = condition (data)) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (timeout_id);
+  g_source_remove (tick_id);
   return met;
 }
 
@@ -249,10 +259,7 @@ js_truthy (gpointer data)
   g_autofree char *body = g_strdup_printf ("return !!(%s);", (const char *) data);
   g_autofree char *json = app_test_run_js (body, NULL);
 
-  if (json && g_str_equal (json, "true"))
-    return TRUE;
-  app_test_spin (20);
-  return FALSE;
+  return json && g_str_equal (json, "true");
 }
 
 gboolean
@@ -339,4 +346,22 @@ app_test_serve_page (SoupServer **server,
     g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
     return origin;
   }
+}
+
+char *
+app_test_dead_url (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  g_assert_true (g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u/", port);
 }

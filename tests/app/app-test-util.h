@@ -69,4 +69,7 @@ GtkWidget         *app_test_find_row        (GtkWidget    *root,
 char              *app_test_serve_page      (SoupServer  **server,
                                              const char   *html);
 
+/* A loopback URL where nothing listens (a port just freed). */
+char              *app_test_dead_url        (void);
+
 G_END_DECLS
