@@ -183,14 +183,6 @@ test_second_passkey (void)
   sign_out ();
 }
 
-#else
-
-static void
-test_not_built (void)
-{
-  g_test_skip ("this build has no credentials bridge (it needs the built-in authenticator)");
-}
-
 #endif
 
 int
@@ -205,7 +197,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/flows/sign-in-autofill", test_autofill);
   g_test_add_func ("/sesame/app/flows/second-passkey-and-sign-out", test_second_passkey);
 #else
-  g_test_add_func ("/sesame/app/flows", test_not_built);
+  g_test_add_func ("/sesame/app/flows", app_test_skip_without_bridge);
 #endif
 
   return app_test_run (NULL);

@@ -43,14 +43,6 @@ test_uv_required_without_pin (void)
   g_assert_nonnull (strstr (lower, "verif"));
 }
 
-#else
-
-static void
-test_not_built (void)
-{
-  g_test_skip ("this build has no credentials bridge (it needs the built-in authenticator)");
-}
-
 #endif
 
 int
@@ -63,7 +55,7 @@ main (int    argc,
 #ifdef SESAME_HAVE_BRIDGE
   g_test_add_func ("/sesame/app/uv/required-without-pin", test_uv_required_without_pin);
 #else
-  g_test_add_func ("/sesame/app/uv", test_not_built);
+  g_test_add_func ("/sesame/app/uv", app_test_skip_without_bridge);
 #endif
   return app_test_run (extra);
 }
