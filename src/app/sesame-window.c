@@ -9,12 +9,6 @@
 #ifdef SESAME_HAVE_BRIDGE
 #include "sesame-credentials-bridge.h"
 #endif
-#ifdef SESAME_HAVE_PASSKEY_PROMPT
-#include "sesame-passkey-prompt.h"
-#endif
-#ifdef SESAME_HAVE_AUTOFILL_POPOVER
-#include "sesame-autofill-popover.h"
-#endif
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -589,10 +583,6 @@ static void
 show_prompt (SesameWindow            *self,
              SesameCredentialRequest *request)
 {
-#ifdef SESAME_HAVE_PASSKEY_PROMPT
-  self->prompt = GTK_WIDGET (sesame_passkey_prompt_new (GTK_WINDOW (self), request));
-  gtk_window_present (GTK_WINDOW (self->prompt));
-#else
   g_autofree char *heading = prompt_heading (request);
   g_autofree char *body = NULL;
   GPtrArray *candidates = sesame_credential_request_get_candidates (request);
@@ -648,16 +638,14 @@ show_prompt (SesameWindow            *self,
   if (gtk_widget_get_first_child (box))
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   else
-    g_object_ref_sink (box), g_object_unref (box);
+    g_object_unref (g_object_ref_sink (box));
 
   /* Closing the dialog is the response; the window destroys it when the
    * request has finished or another takes its place. */
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "accept", TRUE);
   gtk_window_set_hide_on_close (GTK_WINDOW (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), self);
   self->prompt = dialog;
   gtk_window_present (GTK_WINDOW (dialog));
-#endif
 }
 
 static void
@@ -713,14 +701,6 @@ show_autofill (SesameWindow            *self,
                SesameCredentialRequest *request,
                const GdkRectangle      *rect)
 {
-#ifdef SESAME_HAVE_AUTOFILL_POPOVER
-  if (!self->autofill)
-    {
-      self->autofill = GTK_WIDGET (sesame_autofill_popover_new ());
-      gtk_widget_set_parent (self->autofill, GTK_WIDGET (self->web_view));
-    }
-  sesame_autofill_popover_set_request (SESAME_AUTOFILL_POPOVER (self->autofill), request);
-#else
   GPtrArray *candidates = sesame_credential_request_get_candidates (request);
   GtkWidget *list;
 
@@ -750,7 +730,6 @@ show_autofill (SesameWindow            *self,
     }
   g_signal_connect (list, "row-activated", G_CALLBACK (autofill_row_activated_cb), self);
   gtk_popover_set_child (GTK_POPOVER (self->autofill), list);
-#endif
   gtk_popover_set_pointing_to (GTK_POPOVER (self->autofill), rect);
   gtk_popover_popup (GTK_POPOVER (self->autofill));
 }
