@@ -89,11 +89,32 @@ sesame_address_to_uri (const char  *text,
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
     {
+      g_autofree char *host = NULL;
+
       if (!g_uri_get_host (uri) || !*g_uri_get_host (uri))
         {
           g_set_error (error, SESAME_ADDRESS_ERROR, SESAME_ADDRESS_ERROR_INVALID,
                        _("“%s” has no host name"), trimmed);
           return NULL;
+        }
+      for (const char *c = g_uri_get_host (uri); *c; c++)
+        if ((guchar) *c <= ' ' || strchr ("<>\"{}|\\^`%", *c))
+          {
+            g_set_error (error, SESAME_ADDRESS_ERROR, SESAME_ADDRESS_ERROR_INVALID,
+                         _("“%s” is not a valid host name"), g_uri_get_host (uri));
+            return NULL;
+          }
+      /* Host names are case-insensitive; a browser shows them in lower case. */
+      host = g_ascii_strdown (g_uri_get_host (uri), -1);
+      if (!g_str_equal (host, g_uri_get_host (uri)))
+        {
+          GUri *lower = g_uri_build (g_uri_get_flags (uri), g_uri_get_scheme (uri),
+                                     g_uri_get_userinfo (uri), host, g_uri_get_port (uri),
+                                     g_uri_get_path (uri), g_uri_get_query (uri),
+                                     g_uri_get_fragment (uri));
+
+          g_uri_unref (uri);
+          uri = lower;
         }
     }
   else if (g_ascii_strcasecmp (scheme, "file") != 0 && g_ascii_strcasecmp (scheme, "about") != 0)
@@ -125,12 +146,16 @@ sesame_address_get_origin (const char *uri)
       !host || !*host)
     return NULL;
 
-  /* With G_URI_FLAGS_SCHEME_NORMALIZE a default port reads as -1. */
   port = g_uri_get_port (parsed);
   {
     g_autofree char *lower_scheme = g_ascii_strdown (scheme, -1);
     g_autofree char *lower_host = g_ascii_strdown (host, -1);
     gboolean ipv6 = strchr (lower_host, ':') != NULL;
+
+    /* A browser leaves the scheme's default port out of an origin. */
+    if ((g_str_equal (lower_scheme, "http") && port == 80) ||
+        (g_str_equal (lower_scheme, "https") && port == 443))
+      port = -1;
 
     if (port > 0)
       return g_strdup_printf ("%s://%s%s%s:%d", lower_scheme, ipv6 ? "[" : "", lower_host,

@@ -137,8 +137,6 @@ set_start_error (SesameApplication *self,
 {
   g_clear_error (&self->start_error);
   self->start_error = error;
-  if (error)
-    g_warning ("The local tenant is not running: %s", error->message);
   g_signal_emit (self, signals[TENANT_CHANGED], 0);
 }
 
@@ -378,6 +376,11 @@ static int
 sesame_application_handle_local_options (GApplication *application,
                                          GVariantDict *options)
 {
+  SesameApplication *self = SESAME_APPLICATION (application);
+
+  /* Known before registration, so that the interface is on the bus as
+   * soon as the name is: a client that sees the name can call it. */
+  self->automation_requested = g_variant_dict_contains (options, "automation");
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("sesame %s\n", PACKAGE_VERSION);
@@ -421,7 +424,6 @@ read_options (SesameApplication       *self,
   g_variant_dict_lookup (options, "tenant-id", "s", &self->tenant_id);
   g_variant_dict_lookup (options, "secret-key", "s", &self->secret_key);
   g_variant_dict_lookup (options, "user-verification", "s", &self->user_verification);
-  self->automation_requested = g_variant_dict_contains (options, "automation");
 
   if (self->bind && !g_hostname_is_ip_address (self->bind))
     {
@@ -524,33 +526,54 @@ sesame_application_command_line (GApplication            *application,
       set_start_error (self, g_steal_pointer (&error));
     }
 
-  if (self->automation_requested)
-    {
-      GDBusConnection *connection = g_application_get_dbus_connection (application);
-
-      self->automation = sesame_automation_new (self);
-      if (!connection || !sesame_automation_export (self->automation, connection, &error))
-        {
-          g_application_command_line_printerr (command_line,
-                                               "sesame: cannot export the automation "
-                                               "interface: %s\n",
-                                               error ? error->message : "no session bus");
-          g_clear_object (&self->automation);
-          return EXIT_USAGE;
-        }
-    }
-
   g_application_activate (application);
   return EXIT_OK;
+}
+
+static gboolean
+sesame_application_dbus_register (GApplication     *application,
+                                  GDBusConnection  *connection,
+                                  const char       *object_path,
+                                  GError          **error)
+{
+  SesameApplication *self = SESAME_APPLICATION (application);
+
+  if (!G_APPLICATION_CLASS (sesame_application_parent_class)->dbus_register (application,
+                                                                            connection,
+                                                                            object_path,
+                                                                            error))
+    return FALSE;
+  if (!self->automation_requested)
+    return TRUE;
+
+  self->automation = sesame_automation_new (self);
+  if (!sesame_automation_export (self->automation, connection, error))
+    {
+      g_prefix_error (error, "Cannot export the automation interface: ");
+      g_clear_object (&self->automation);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sesame_application_dbus_unregister (GApplication    *application,
+                                    GDBusConnection *connection,
+                                    const char      *object_path)
+{
+  SesameApplication *self = SESAME_APPLICATION (application);
+
+  if (self->automation)
+    sesame_automation_unexport (self->automation);
+  G_APPLICATION_CLASS (sesame_application_parent_class)->dbus_unregister (application,
+                                                                         connection,
+                                                                         object_path);
 }
 
 static void
 sesame_application_shutdown (GApplication *application)
 {
   SesameApplication *self = SESAME_APPLICATION (application);
-
-  if (self->automation)
-    sesame_automation_unexport (self->automation);
   if (self->server)
     sesame_server_disconnect (self->server);
 
@@ -598,6 +621,8 @@ sesame_application_class_init (SesameApplicationClass *klass)
   app_class->handle_local_options = sesame_application_handle_local_options;
   app_class->command_line = sesame_application_command_line;
   app_class->shutdown = sesame_application_shutdown;
+  app_class->dbus_register = sesame_application_dbus_register;
+  app_class->dbus_unregister = sesame_application_dbus_unregister;
 
   signals[TENANT_CHANGED] =
     g_signal_new ("tenant-changed",

@@ -9,12 +9,6 @@
 #ifdef SESAME_HAVE_BRIDGE
 #include "sesame-credentials-bridge.h"
 #endif
-#ifdef SESAME_HAVE_PASSKEY_PROMPT
-#include "sesame-passkey-prompt.h"
-#endif
-#ifdef SESAME_HAVE_AUTOFILL_POPOVER
-#include "sesame-autofill-popover.h"
-#endif
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -44,6 +38,8 @@ struct _SesameWindow
   GPtrArray *origin_rows;       /* the rows of origins_group */
   char *page_origin;            /* of the committed main-frame URI, NULL for none */
   GTask *pending_load;          /* of sesame_window_open_url_async */
+  gboolean pending_load_started; /* its own LOAD_STARTED came: what follows is its outcome */
+  char *pending_uri;
   gboolean loaded_once;
 
   SesamePromptResponse prompt_response;
@@ -66,10 +62,15 @@ get_app (SesameWindow *self)
   return SESAME_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 }
 
+static void attach_to_application (SesameWindow *self);
+
 SesameWindow *
 sesame_window_new (SesameApplication *application)
 {
-  return g_object_new (SESAME_TYPE_WINDOW, "application", application, NULL);
+  SesameWindow *self = g_object_new (SESAME_TYPE_WINDOW, "application", application, NULL);
+
+  attach_to_application (self);
+  return self;
 }
 
 WebKitWebView *
@@ -266,7 +267,12 @@ sesame_window_open_url_async (SesameWindow        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sesame_window_open_url_async);
   sesame_window_open_url (self, uri);
+  /* The load this replaces may still report that it finished or was
+   * cancelled; only events after this load's start count. */
   self->pending_load = g_steal_pointer (&task);
+  self->pending_load_started = FALSE;
+  g_free (self->pending_uri);
+  self->pending_uri = g_strdup (uri);
 }
 
 gboolean
@@ -366,14 +372,20 @@ load_changed_cb (SesameWindow    *self,
       }
       break;
     case WEBKIT_LOAD_FINISHED:
-      {
-        g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
+      if (self->pending_load && self->pending_load_started)
+        {
+          g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
 
-        if (task)
           g_task_return_boolean (task, TRUE);
-      }
+        }
       break;
     case WEBKIT_LOAD_STARTED:
+      /* Error pages and the loads this one replaced start and stop too:
+       * only the start of the requested URI begins its outcome. */
+      if (self->pending_load &&
+          g_strcmp0 (webkit_web_view_get_uri (web_view), self->pending_uri) == 0)
+        self->pending_load_started = TRUE;
+      break;
     case WEBKIT_LOAD_REDIRECTED:
     default:
       break;
@@ -388,6 +400,10 @@ load_failed_cb (SesameWindow    *self,
                 GError          *error,
                 WebKitWebView   *web_view)
 {
+  /* The load this one replaced reports its cancellation with its own URI;
+   * a refused port fails before this load has even started. */
+  if (g_strcmp0 (failing_uri, self->pending_uri) != 0)
+    return FALSE;
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
                                           _("Loading %s was stopped"), failing_uri));
@@ -567,10 +583,6 @@ static void
 show_prompt (SesameWindow            *self,
              SesameCredentialRequest *request)
 {
-#ifdef SESAME_HAVE_PASSKEY_PROMPT
-  self->prompt = GTK_WIDGET (sesame_passkey_prompt_new (GTK_WINDOW (self), request));
-  gtk_window_present (GTK_WINDOW (self->prompt));
-#else
   g_autofree char *heading = prompt_heading (request);
   g_autofree char *body = NULL;
   GPtrArray *candidates = sesame_credential_request_get_candidates (request);
@@ -626,16 +638,14 @@ show_prompt (SesameWindow            *self,
   if (gtk_widget_get_first_child (box))
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   else
-    g_object_ref_sink (box), g_object_unref (box);
+    g_object_unref (g_object_ref_sink (box));
 
   /* Closing the dialog is the response; the window destroys it when the
    * request has finished or another takes its place. */
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "accept", TRUE);
   gtk_window_set_hide_on_close (GTK_WINDOW (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), self);
   self->prompt = dialog;
   gtk_window_present (GTK_WINDOW (dialog));
-#endif
 }
 
 static void
@@ -691,14 +701,6 @@ show_autofill (SesameWindow            *self,
                SesameCredentialRequest *request,
                const GdkRectangle      *rect)
 {
-#ifdef SESAME_HAVE_AUTOFILL_POPOVER
-  if (!self->autofill)
-    {
-      self->autofill = GTK_WIDGET (sesame_autofill_popover_new ());
-      gtk_widget_set_parent (self->autofill, GTK_WIDGET (self->web_view));
-    }
-  sesame_autofill_popover_set_request (SESAME_AUTOFILL_POPOVER (self->autofill), request);
-#else
   GPtrArray *candidates = sesame_credential_request_get_candidates (request);
   GtkWidget *list;
 
@@ -728,7 +730,6 @@ show_autofill (SesameWindow            *self,
     }
   g_signal_connect (list, "row-activated", G_CALLBACK (autofill_row_activated_cb), self);
   gtk_popover_set_child (GTK_POPOVER (self->autofill), list);
-#endif
   gtk_popover_set_pointing_to (GTK_POPOVER (self->autofill), rect);
   gtk_popover_popup (GTK_POPOVER (self->autofill));
 }
@@ -897,13 +898,12 @@ sesame_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (sesame_window_parent_class)->close_request (window);
 }
 
+/* GtkWindow:application is not a construct property: it is set after
+ * constructed(), so the window takes up its application here. */
 static void
-sesame_window_constructed (GObject *object)
+attach_to_application (SesameWindow *self)
 {
-  SesameWindow *self = SESAME_WINDOW (object);
   SesameApplication *app = get_app (self);
-
-  G_OBJECT_CLASS (sesame_window_parent_class)->constructed (object);
 
 #ifdef SESAME_HAVE_BRIDGE
   self->bridge = sesame_credentials_bridge_new (self->web_view,
@@ -947,6 +947,7 @@ sesame_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->origin_rows, g_ptr_array_unref);
   g_free (self->page_origin);
+  g_free (self->pending_uri);
   sesame_window_set_prompt_response (self, SESAME_PROMPT_RESPONSE_ASK, NULL);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->finalize (object);
@@ -959,7 +960,6 @@ sesame_window_class_init (SesameWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = sesame_window_constructed;
   object_class->dispose = sesame_window_dispose;
   object_class->finalize = sesame_window_finalize;
   window_class->close_request = sesame_window_close_request;

@@ -62,8 +62,11 @@ const char *sesame_credential_request_get_user_display_name (SesameCredentialReq
 
 /* TRUE for get({mediation: 'conditional'}): no prompt, the autofill popover. */
 gboolean    sesame_credential_request_is_conditional      (SesameCredentialRequest *self);
-/* TRUE when the RP asked for user verification ("required", or "preferred"
- * and the authenticator has a PIN): the prompt asks for the PIN. */
+/* TRUE when the prompt must ask for the PIN: the authenticator has one and
+ * the RP did not discourage user verification ("required" or
+ * "preferred"). Without a PIN the authenticator cannot verify the user:
+ * the answer then does not claim UV, and an RP that requires it refuses,
+ * as with a real authenticator that has no UV. */
 gboolean    sesame_credential_request_wants_pin           (SesameCredentialRequest *self);
 
 /* get: the credentials the user may choose from (allow list ∩ what the

@@ -31,8 +31,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SesameCredentialsBridge, sesame_credentials_bridge,
                       SESAME, CREDENTIALS_BRIDGE, GObject)
 
-/* Installs the bridge in @view (its user content manager) for the view's
- * lifetime. The built-in authenticator answers the requests. */
+/* Installs the bridge in @view (its user content manager, which must be
+ * the view's own) before the view loads anything. The built-in
+ * authenticator answers the requests. The caller keeps the reference for
+ * the view's lifetime: the bridge holds the view weakly, and dropping the
+ * last reference removes its scripts and handler again (a pending request
+ * is then cancelled). */
 SesameCredentialsBridge *sesame_credentials_bridge_new (WebKitWebView           *view,
                                                         SesameSoftAuthenticator *authenticator);
 

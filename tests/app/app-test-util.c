@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "app-test-util.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *tmp_dir;
+static SesameApplication *application;
+static int test_status;
+
+static void
+set_xdg_dir (const char *variable,
+             const char *name,
+             int         mode)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+
+  g_assert_no_errno (g_mkdir_with_parents (path, mode));
+  g_setenv (variable, path, TRUE);
+}
+
+void
+app_test_init (int    *argc,
+               char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_init (argc, argv, NULL);
+  /* g_test_init names the program after its full path; WebKit makes
+   * folder names of it. */
+  {
+    g_autofree char *name = g_path_get_basename ((*argv)[0]);
+
+    g_set_prgname (name);
+  }
+
+  /* WebKit writes caches under these and never cleans some of them. */
+  tmp_dir = g_dir_make_tmp ("sesame-app-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  set_xdg_dir ("XDG_RUNTIME_DIR", "runtime", 0700);
+  set_xdg_dir ("XDG_DATA_HOME", "data", 0700);
+  set_xdg_dir ("XDG_CACHE_HOME", "cache", 0700);
+  set_xdg_dir ("XDG_CONFIG_HOME", "config", 0700);
+}
+
+const char *
+app_test_get_tmp_dir (void)
+{
+  return tmp_dir;
+}
+
+SesameApplication *
+app_test_get_application (void)
+{
+  return application;
+}
+
+SesameWindow *
+app_test_get_window (void)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  g_assert_nonnull (window);
+  return SESAME_WINDOW (window);
+}
+
+static gboolean
+run_tests_cb (gpointer user_data)
+{
+  test_status = g_test_run ();
+  g_application_quit (G_APPLICATION (application));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+activate_cb (GApplication *app,
+             gpointer      user_data)
+{
+  static gboolean started;
+
+  if (started)
+    return;
+  started = TRUE;
+  g_idle_add (run_tests_cb, NULL);
+}
+
+static gboolean
+remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+  GFile *child;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children && g_file_enumerator_iterate (children, &info, &child, NULL, NULL) && info)
+    {
+      g_autofree char *child_path = g_file_get_path (child);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        remove_tree (child_path);
+      else
+        g_unlink (child_path);
+    }
+  return g_rmdir (path) == 0;
+}
+
+void
+app_test_remove_tmp_dir (void)
+{
+  if (tmp_dir)
+    remove_tree (tmp_dir);
+  g_clear_pointer (&tmp_dir, g_free);
+}
+
+int
+app_test_run (const char * const *extra_args)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *data_dir = g_build_filename (tmp_dir, "sesame", NULL);
+  g_auto(GStrv) args = NULL;
+  int status;
+
+  g_strv_builder_add_many (builder, "sesame", "--port", "0", "--data-dir", data_dir, NULL);
+  if (extra_args)
+    g_strv_builder_addv (builder, (const char **) extra_args);
+  args = g_strv_builder_end (builder);
+
+  application = sesame_application_new ();
+  g_signal_connect_after (application, "activate", G_CALLBACK (activate_cb), NULL);
+  status = g_application_run (G_APPLICATION (application), (int) g_strv_length (args), args);
+  g_clear_object (&application);
+
+  app_test_remove_tmp_dir ();
+  return status != 0 ? status : test_status;
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+app_test_wait_for (gboolean (*condition) (gpointer data),
+                   gpointer   data,
+                   guint      timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  /* A condition may depend on nothing the main loop hears of (another
+   * process, a D-Bus name): look again every few milliseconds. */
+  guint tick_id = g_timeout_add (10, tick_cb, NULL);
+  gboolean met;
+
+  while (!(met = condition (data)) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  g_source_remove (tick_id);
+  return met;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+app_test_spin (guint ms)
+{
+  app_test_wait_for (never, NULL, ms);
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  char *json;
+  GError *error;
+} Call;
+
+static gboolean
+call_done (gpointer data)
+{
+  return ((Call *) data)->done;
+}
+
+static void
+open_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Call *call = user_data;
+
+  call->ok = sesame_window_open_url_finish (SESAME_WINDOW (source), result, &call->error);
+  call->done = TRUE;
+}
+
+gboolean
+app_test_open (const char  *uri,
+               GError     **error)
+{
+  Call call = { 0 };
+
+  sesame_window_open_url_async (app_test_get_window (), uri, NULL, open_cb, &call);
+  g_assert_true (app_test_wait_for (call_done, &call, 30000));
+  if (call.error)
+    g_propagate_error (error, call.error);
+  return call.ok;
+}
+
+static void
+js_cb (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (source),
+                                                                 result, &call->error);
+  if (value)
+    call->json = jsc_value_is_undefined (value) ? g_strdup ("null") : jsc_value_to_json (value, 0);
+  call->done = TRUE;
+}
+
+char *
+app_test_run_js (const char  *body,
+                 GError     **error)
+{
+  Call call = { 0 };
+
+  webkit_web_view_call_async_javascript_function (sesame_window_get_web_view (app_test_get_window ()),
+                                                  body, -1, NULL, NULL, NULL, NULL, js_cb, &call);
+  g_assert_true (app_test_wait_for (call_done, &call, 30000));
+  if (call.error)
+    g_propagate_error (error, call.error);
+  return call.json;
+}
+
+static gboolean
+js_truthy (gpointer data)
+{
+  g_autofree char *body = g_strdup_printf ("return !!(%s);", (const char *) data);
+  g_autofree char *json = app_test_run_js (body, NULL);
+
+  return json && g_str_equal (json, "true");
+}
+
+gboolean
+app_test_wait_for_js (const char *expression,
+                      guint       timeout_ms)
+{
+  return app_test_wait_for (js_truthy, (gpointer) expression, timeout_ms);
+}
+
+GtkWidget *
+app_test_find_widget (GtkWidget  *root,
+                      GType       type,
+                      gboolean  (*match) (GtkWidget *widget,
+                                          gpointer   data),
+                      gpointer    data)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && (!match || match (root, data)))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = app_test_find_widget (child, type, match, data);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+app_test_is_main_stack (GtkWidget *widget,
+                        gpointer   data)
+{
+  return gtk_stack_get_child_by_name (GTK_STACK (widget), "tenant") != NULL;
+}
+
+static gboolean
+row_has_title (GtkWidget *widget,
+               gpointer   data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+GtkWidget *
+app_test_find_row (GtkWidget  *root,
+                   const char *title)
+{
+  return app_test_find_widget (root, ADW_TYPE_PREFERENCES_ROW, row_has_title, (gpointer) title);
+}
+
+static void
+page_cb (SoupServer        *server,
+         SoupServerMessage *message,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  const char *html = user_data;
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                    html, strlen (html));
+}
+
+char *
+app_test_serve_page (SoupServer **server,
+                     const char  *html)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  *server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (*server, NULL, page_cb, g_strdup (html), g_free);
+  g_assert_true (soup_server_listen (*server, address, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (*server);
+  g_assert_nonnull (uris);
+  {
+    GUri *uri = uris->data;
+    char *origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+
+    g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+    return origin;
+  }
+}
+
+char *
+app_test_dead_url (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  g_assert_true (g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u/", port);
+}
+
+void
+app_test_skip_without_bridge (void)
+{
+  g_test_skip ("this build has no credentials bridge (it needs the built-in authenticator)");
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The sample app's journeys in the embedded view with the built-in
+ * authenticator: sign-up (through the prompt), sign-in with the button,
+ * sign-in through the autofill popover, a second passkey, signing out.
+ * The prompt and the popover are answered through the widgets themselves. */
+
+#include "config.h"
+
+#include "app-test-util.h"
+
+#include <string.h>
+
+#ifdef SESAME_HAVE_BRIDGE
+
+#define USERNAME "ada"
+
+static char *
+page_status (void)
+{
+  return app_test_run_js ("return document.getElementById('status').textContent", NULL);
+}
+
+static void
+assert_signed_in (void)
+{
+  if (!app_test_wait_for_js ("!document.getElementById('account').hidden", 15000))
+    {
+      g_autofree char *status = page_status ();
+
+      g_error ("not signed in; the page says %s", status);
+    }
+}
+
+static void
+open_sample_app (const char *query)
+{
+  SesameServer *server = sesame_application_get_server (app_test_get_application ());
+  g_autofree char *uri = g_strconcat (sesame_server_get_app_url (server), query, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (app_test_open (uri, &error));
+  g_assert_no_error (error);
+  g_assert_true (app_test_wait_for_js ("document.getElementById('signup-form')", 10000));
+}
+
+static AdwMessageDialog *
+find_prompt (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+prompt_shown (gpointer data)
+{
+  return find_prompt () != NULL;
+}
+
+static void
+test_sign_up (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *result = NULL;
+  AdwMessageDialog *prompt;
+
+  sesame_window_set_prompt_response (app_test_get_window (), SESAME_PROMPT_RESPONSE_ASK, NULL);
+  open_sample_app ("?autofill=off");
+  result = app_test_run_js ("document.getElementById('signup-username').value = '" USERNAME "';"
+                            "document.getElementById('signup-display-name').value = 'Ada L.';"
+                            "document.getElementById('signup-button').click(); return true",
+                            &error);
+  g_assert_no_error (error);
+
+  /* The prompt says what is happening, in plain words. */
+  g_assert_true (app_test_wait_for (prompt_shown, NULL, 15000));
+  prompt = find_prompt ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (prompt), USERNAME));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (prompt), "localhost"));
+  adw_message_dialog_response (prompt, "accept");
+
+  assert_signed_in ();
+}
+
+static void
+sign_out (void)
+{
+  g_autofree char *result = app_test_run_js ("document.getElementById('signout-button').click();"
+                                             "return true", NULL);
+
+  g_assert_true (app_test_wait_for_js ("!document.getElementById('signed-out').hidden", 10000));
+}
+
+static void
+test_sign_out_and_in (void)
+{
+  g_autofree char *result = NULL;
+
+  sign_out ();
+  sesame_window_set_prompt_response (app_test_get_window (), SESAME_PROMPT_RESPONSE_ACCEPT, NULL);
+  open_sample_app ("?autofill=off");
+  result = app_test_run_js ("document.getElementById('signin-button').click(); return true", NULL);
+  assert_signed_in ();
+  g_clear_pointer (&result, g_free);
+  result = app_test_run_js ("return document.getElementById('account-username').textContent",
+                            NULL);
+  g_assert_cmpstr (result, ==, "\"" USERNAME "\"");
+}
+
+static GtkWidget *
+find_popover (void)
+{
+  GtkWidget *view = GTK_WIDGET (sesame_window_get_web_view (app_test_get_window ()));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER (child) && gtk_widget_get_visible (child))
+      return child;
+  return NULL;
+}
+
+static gboolean
+popover_shown (gpointer data)
+{
+  return find_popover () != NULL;
+}
+
+static void
+test_autofill (void)
+{
+  g_autofree char *result = NULL;
+  GtkWidget *popover;
+  GtkWidget *row;
+
+  sign_out ();
+  sesame_window_set_prompt_response (app_test_get_window (), SESAME_PROMPT_RESPONSE_ASK, NULL);
+  open_sample_app ("");
+  gtk_widget_grab_focus (GTK_WIDGET (sesame_window_get_web_view (app_test_get_window ())));
+  /* Give the page time to start its conditional request, then focus the
+   * field whose autocomplete ends with "webauthn". */
+  app_test_spin (300);
+  result = app_test_run_js ("document.getElementById('autofill-username').focus(); return true",
+                            NULL);
+
+  g_assert_true (app_test_wait_for (popover_shown, NULL, 15000));
+  popover = find_popover ();
+  row = app_test_find_widget (popover, GTK_TYPE_LIST_BOX_ROW, NULL, NULL);
+  g_assert_nonnull (row);
+  g_assert_true (ADW_IS_ACTION_ROW (row));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, USERNAME);
+  g_signal_emit_by_name (row, "activate");
+
+  assert_signed_in ();
+}
+
+static void
+test_second_passkey (void)
+{
+  g_autofree char *result = NULL;
+  g_autofree char *count = NULL;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sesame_window_set_prompt_response (app_test_get_window (), SESAME_PROMPT_RESPONSE_ACCEPT, NULL);
+  result = app_test_run_js ("document.getElementById('add-passkey-button').click(); return true",
+                            NULL);
+  g_assert_true (app_test_wait_for_js ("document.querySelectorAll('#passkey-list li').length === 2",
+                                       15000));
+
+  credentials = sesame_soft_authenticator_list_credentials (
+    sesame_application_get_authenticator (app_test_get_application ()), "localhost", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (credentials->len, ==, 2);
+
+  sign_out ();
+}
+
+#endif
+
+int
+main (int    argc,
+      char **argv)
+{
+  app_test_init (&argc, &argv);
+
+#ifdef SESAME_HAVE_BRIDGE
+  g_test_add_func ("/sesame/app/flows/sign-up", test_sign_up);
+  g_test_add_func ("/sesame/app/flows/sign-in-button", test_sign_out_and_in);
+  g_test_add_func ("/sesame/app/flows/sign-in-autofill", test_autofill);
+  g_test_add_func ("/sesame/app/flows/second-passkey-and-sign-out", test_second_passkey);
+#else
+  g_test_add_func ("/sesame/app/flows", app_test_skip_without_bridge);
+#endif
+
+  return app_test_run (NULL);
+}
