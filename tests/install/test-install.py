@@ -9,6 +9,7 @@ its own resources, run from a folder where no source tree can be found.
 Usage: test-install.py MESON BUILD-DIR PREFIX APP-ID   (TAP on standard output)
 """
 
+import gettext
 import os
 import re
 import shutil
@@ -80,6 +81,17 @@ def main():
         for what, path in installed_files(destdir, prefix, app_id).items():
             tap.check(os.path.isfile(path) and os.path.getsize(path) > 0,
                       'installs the %s' % what, path)
+
+        # The installed catalogues translate the app's own strings.
+        localedir = os.path.join(destdir, prefix.lstrip('/'), 'share', 'locale')
+        for lang, expected in (('de', 'Version ausgeben und beenden'),
+                               ('fr', 'Afficher la version et quitter')):
+            try:
+                catalogue = gettext.translation('sesame', localedir, languages=[lang])
+                got = catalogue.gettext('Print the version and exit')
+            except OSError as e:
+                got = str(e)
+            tap.check(got == expected, 'the installed %s catalogue translates the app' % lang, got)
 
         bindir = os.path.join(destdir, prefix.lstrip('/'), 'bin')
         env = dict(os.environ)
