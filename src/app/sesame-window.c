@@ -394,10 +394,10 @@ load_changed_cb (SesameWindow    *self,
         }
       break;
     case WEBKIT_LOAD_STARTED:
-      /* Error pages and the loads this one replaced start and stop too:
-       * only the start of the requested URI begins its outcome. */
-      if (self->pending_load &&
-          g_strcmp0 (webkit_web_view_get_uri (web_view), self->pending_uri) == 0)
+      /* The load this one replaced may still report that it finished;
+       * only what follows a start after the request counts (the URI is
+       * not known yet when the first load is replaced). */
+      if (self->pending_load)
         self->pending_load_started = TRUE;
       break;
     case WEBKIT_LOAD_REDIRECTED:
