@@ -204,6 +204,9 @@ handle_set_prompt_response (SesameAutomation      *self,
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* The built-in authenticator's methods. Each gets the authenticator; the
+ * dispatcher answers NotReady when there is none. */
+
 #ifdef SESAME_HAVE_AUTHENTICATOR
 
 static void
@@ -229,46 +232,21 @@ format_time (gint64 microseconds)
   return time ? g_date_time_format_iso8601 (time) : g_strdup ("");
 }
 
-#endif
-
-static gboolean
-check_authenticator (SesameAutomation      *self,
-                     GDBusMethodInvocation *invocation)
-{
-#ifdef SESAME_HAVE_AUTHENTICATOR
-  if (sesame_application_get_authenticator (self->application))
-    return TRUE;
-  return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
-                "The built-in authenticator is not running: the data folder could not be used");
-#else
-  return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
-                "This build of Sesame has no built-in authenticator");
-#endif
-  return FALSE;
-}
-
 static void
-handle_set_pin (SesameAutomation      *self,
-                GVariant              *parameters,
-                GDBusMethodInvocation *invocation)
+handle_set_pin (SesameAutomation        *self,
+                SesameSoftAuthenticator *authenticator,
+                GVariant                *parameters,
+                GDBusMethodInvocation   *invocation)
 {
+  g_autoptr(GError) error = NULL;
   const char *pin;
 
   g_variant_get (parameters, "(&s)", &pin);
-  if (!check_authenticator (self, invocation))
-    return;
-#ifdef SESAME_HAVE_AUTHENTICATOR
-  {
-    g_autoptr(GError) error = NULL;
-
-    if (!sesame_soft_authenticator_set_pin (sesame_application_get_authenticator (self->application),
-                                            pin, &error))
-      {
-        return_authenticator_error (invocation, error);
-        return;
-      }
-  }
-#endif
+  if (!sesame_soft_authenticator_set_pin (authenticator, pin, &error))
+    {
+      return_authenticator_error (invocation, error);
+      return;
+    }
   g_free (self->pin);
   self->pin = *pin ? g_strdup (pin) : NULL;
   apply_prompt_response (self);
@@ -276,108 +254,139 @@ handle_set_pin (SesameAutomation      *self,
 }
 
 static void
-handle_list_credentials (SesameAutomation      *self,
-                         GVariant              *parameters,
-                         GDBusMethodInvocation *invocation)
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
 {
-  if (!check_authenticator (self, invocation))
-    return;
-#ifdef SESAME_HAVE_AUTHENTICATOR
-  {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) credentials = NULL;
-    g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-    credentials = sesame_soft_authenticator_list_credentials (
-      sesame_application_get_authenticator (self->application), NULL, &error);
-    if (!credentials)
-      {
-        return_authenticator_error (invocation, error);
-        return;
-      }
-
-    json_builder_begin_array (builder);
-    for (guint i = 0; i < credentials->len; i++)
-      {
-        SesameSoftCredential *credential = credentials->pdata[i];
-        g_autofree char *id = sesame_base64url_encode_bytes (credential->credential_id);
-        g_autofree char *handle = sesame_base64url_encode_bytes (credential->user_handle);
-        g_autofree char *created = format_time (credential->created);
-
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "id");
-        json_builder_add_string_value (builder, id);
-        json_builder_set_member_name (builder, "rpId");
-        json_builder_add_string_value (builder, credential->rp_id);
-        json_builder_set_member_name (builder, "userName");
-        json_builder_add_string_value (builder, credential->user_name);
-        json_builder_set_member_name (builder, "userDisplayName");
-        json_builder_add_string_value (builder, credential->user_display_name
-                                                  ? credential->user_display_name : "");
-        json_builder_set_member_name (builder, "userHandle");
-        json_builder_add_string_value (builder, handle);
-        json_builder_set_member_name (builder, "signCount");
-        json_builder_add_int_value (builder, credential->sign_count);
-        json_builder_set_member_name (builder, "created");
-        json_builder_add_string_value (builder, created);
-        json_builder_end_object (builder);
-      }
-    json_builder_end_array (builder);
-    return_json (invocation, builder);
-  }
-#endif
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value ? value : "");
 }
 
 static void
-handle_remove_credential (SesameAutomation      *self,
-                          GVariant              *parameters,
-                          GDBusMethodInvocation *invocation)
+handle_list_credentials (SesameAutomation        *self,
+                         SesameSoftAuthenticator *authenticator,
+                         GVariant                *parameters,
+                         GDBusMethodInvocation   *invocation)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  credentials = sesame_soft_authenticator_list_credentials (authenticator, NULL, &error);
+  if (!credentials)
+    {
+      return_authenticator_error (invocation, error);
+      return;
+    }
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < credentials->len; i++)
+    {
+      SesameSoftCredential *credential = credentials->pdata[i];
+      g_autofree char *id = sesame_base64url_encode_bytes (credential->credential_id);
+      g_autofree char *handle = sesame_base64url_encode_bytes (credential->user_handle);
+      g_autofree char *created = format_time (credential->created);
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "id", id);
+      add_string_member (builder, "rpId", credential->rp_id);
+      add_string_member (builder, "userName", credential->user_name);
+      add_string_member (builder, "userDisplayName", credential->user_display_name);
+      add_string_member (builder, "userHandle", handle);
+      json_builder_set_member_name (builder, "signCount");
+      json_builder_add_int_value (builder, credential->sign_count);
+      add_string_member (builder, "created", created);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return_json (invocation, builder);
+}
+
+static void
+handle_remove_credential (SesameAutomation        *self,
+                          SesameSoftAuthenticator *authenticator,
+                          GVariant                *parameters,
+                          GDBusMethodInvocation   *invocation)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = NULL;
   const char *text;
 
   g_variant_get (parameters, "(&s)", &text);
-  if (!check_authenticator (self, invocation))
-    return;
-#ifdef SESAME_HAVE_AUTHENTICATOR
-  {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) id = sesame_base64url_decode (text, &error);
-
-    if (!id || g_bytes_get_size (id) == 0)
-      {
-        return_invalid_args (invocation, "RemoveCredential takes a credential ID in base64url");
-        return;
-      }
-    if (!sesame_soft_authenticator_remove_credential (
-          sesame_application_get_authenticator (self->application), id, &error))
-      {
-        return_authenticator_error (invocation, error);
-        return;
-      }
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  }
-#endif
+  id = sesame_base64url_decode (text, NULL);
+  if (!id || g_bytes_get_size (id) == 0)
+    {
+      return_invalid_args (invocation, "RemoveCredential takes a credential ID in base64url");
+      return;
+    }
+  if (!sesame_soft_authenticator_remove_credential (authenticator, id, &error))
+    {
+      return_authenticator_error (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
 static void
-handle_remove_all_credentials (SesameAutomation      *self,
-                               GVariant              *parameters,
-                               GDBusMethodInvocation *invocation)
+handle_remove_all_credentials (SesameAutomation        *self,
+                               SesameSoftAuthenticator *authenticator,
+                               GVariant                *parameters,
+                               GDBusMethodInvocation   *invocation)
 {
-  if (!check_authenticator (self, invocation))
-    return;
-#ifdef SESAME_HAVE_AUTHENTICATOR
-  {
-    g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
-    if (!sesame_soft_authenticator_remove_all (
-          sesame_application_get_authenticator (self->application), &error))
-      {
-        return_authenticator_error (invocation, error);
-        return;
-      }
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  }
+  if (!sesame_soft_authenticator_remove_all (authenticator, &error))
+    {
+      return_authenticator_error (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+typedef void (*AuthenticatorHandler) (SesameAutomation        *self,
+                                      SesameSoftAuthenticator *authenticator,
+                                      GVariant                *parameters,
+                                      GDBusMethodInvocation   *invocation);
+#define AUTHENTICATOR_METHOD(name, handler) { name, handler }
+
+#else
+
+typedef gpointer AuthenticatorHandler;
+#define AUTHENTICATOR_METHOD(name, handler) { name, NULL }
+
+#endif
+
+static const struct
+{
+  const char           *name;
+  AuthenticatorHandler  handler;
+} authenticator_methods[] = {
+  AUTHENTICATOR_METHOD ("SetPin", handle_set_pin),
+  AUTHENTICATOR_METHOD ("ListCredentials", handle_list_credentials),
+  AUTHENTICATOR_METHOD ("RemoveCredential", handle_remove_credential),
+  AUTHENTICATOR_METHOD ("RemoveAllCredentials", handle_remove_all_credentials),
+};
+
+static void
+call_authenticator_method (SesameAutomation      *self,
+                           guint                  index,
+                           GVariant              *parameters,
+                           GDBusMethodInvocation *invocation)
+{
+#ifdef SESAME_HAVE_AUTHENTICATOR
+  SesameSoftAuthenticator *authenticator =
+    sesame_application_get_authenticator (self->application);
+
+  if (authenticator)
+    {
+      authenticator_methods[index].handler (self, authenticator, parameters, invocation);
+      return;
+    }
+  return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
+                "The built-in authenticator is not running: the data folder could not be used");
+#else
+  return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
+                "This build of Sesame has no built-in authenticator");
 #endif
 }
 
@@ -431,10 +440,6 @@ static const struct
   { "OpenUrl", handle_open_url },
   { "RunJavascript", handle_run_javascript },
   { "SetPromptResponse", handle_set_prompt_response },
-  { "SetPin", handle_set_pin },
-  { "ListCredentials", handle_list_credentials },
-  { "RemoveCredential", handle_remove_credential },
-  { "RemoveAllCredentials", handle_remove_all_credentials },
   { "GetTenant", handle_get_tenant },
 };
 
@@ -455,6 +460,12 @@ method_call_cb (GDBusConnection       *connection,
     if (g_str_equal (methods[i].name, method_name))
       {
         methods[i].handler (self, parameters, invocation);
+        return;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (authenticator_methods); i++)
+    if (g_str_equal (authenticator_methods[i].name, method_name))
+      {
+        call_authenticator_method (self, i, parameters, invocation);
         return;
       }
   g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,

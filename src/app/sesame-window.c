@@ -89,6 +89,15 @@ sesame_window_get_origin_warning_visible (SesameWindow *self)
 
 /* Origin status */
 
+static gboolean
+page_host_is_ip_address (SesameWindow *self)
+{
+  g_autoptr(GUri) uri = g_uri_parse (self->page_origin, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  return host && g_hostname_is_ip_address (host);
+}
+
 static void
 update_origin_status (SesameWindow *self)
 {
@@ -148,6 +157,11 @@ update_origin_status (SesameWindow *self)
                                   "from origins it does not expect. Add it here or start "
                                   "Sesame with --origin %s."),
                                 self->page_origin, self->page_origin);
+    else if (page_host_is_ip_address (self))
+      banner = g_strdup_printf (_("Passkeys will fail on %s: an IP address cannot be a Relying "
+                                  "Party ID. Open the page by a host name under “%s”, such as "
+                                  "localhost, instead."),
+                                self->page_origin, tenant->rp_id);
     else
       banner = g_strdup_printf (_("Passkeys will fail on %s: its host is not the tenant’s "
                                   "Relying Party ID “%s” or below it. Start Sesame with "
@@ -380,10 +394,10 @@ load_changed_cb (SesameWindow    *self,
         }
       break;
     case WEBKIT_LOAD_STARTED:
-      /* Error pages and the loads this one replaced start and stop too:
-       * only the start of the requested URI begins its outcome. */
-      if (self->pending_load &&
-          g_strcmp0 (webkit_web_view_get_uri (web_view), self->pending_uri) == 0)
+      /* The load this one replaced may still report that it finished;
+       * only what follows a start after the request counts (the URI is
+       * not known yet when the first load is replaced). */
+      if (self->pending_load)
         self->pending_load_started = TRUE;
       break;
     case WEBKIT_LOAD_REDIRECTED:

@@ -15,6 +15,11 @@
 
 G_BEGIN_DECLS
 
+/* True in the sample app once app.js has set itself up: it then shows one
+ * of its two states. */
+#define SAMPLE_APP_READY \
+  "!document.getElementById('signed-out').hidden || !document.getElementById('account').hidden"
+
 /* g_test_init, and temporary XDG folders before anything reads them. */
 void               app_test_init            (int    *argc,
                                              char ***argv);

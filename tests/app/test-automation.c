@@ -317,6 +317,8 @@ static GVariant *
 sign_up_script (const char *username)
 {
   g_autofree char *body = g_strdup_printf (
+    "for (let i = 0; i < 200 && document.getElementById('signed-out').hidden; i++)"
+    "  await new Promise (r => setTimeout (r, 50));"
     "document.getElementById('signup-username').value = '%s';"
     "document.getElementById('signup-display-name').value = 'D-Bus User';"
     "document.getElementById('signup-button').click();"

@@ -9,6 +9,7 @@
 
 #include "app-test-util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef SESAME_HAVE_BRIDGE
@@ -41,13 +42,14 @@ open_sample_app (const char *query)
 
   g_assert_true (app_test_open (uri, &error));
   g_assert_no_error (error);
-  g_assert_true (app_test_wait_for_js ("document.getElementById('signup-form')", 10000));
+  /* app.js has set itself up once it shows one of its two states. */
+  g_assert_true (app_test_wait_for_js (SAMPLE_APP_READY, 10000));
 }
 
 static AdwMessageDialog *
 find_prompt (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -81,7 +83,12 @@ test_sign_up (void)
   g_assert_no_error (error);
 
   /* The prompt says what is happening, in plain words. */
-  g_assert_true (app_test_wait_for (prompt_shown, NULL, 15000));
+  if (!app_test_wait_for (prompt_shown, NULL, 15000))
+    {
+      g_autofree char *status = page_status ();
+
+      g_error ("no prompt; the page says %s", status);
+    }
   prompt = find_prompt ();
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (prompt), USERNAME));
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (prompt), "localhost"));
@@ -161,26 +168,50 @@ test_autofill (void)
   assert_signed_in ();
 }
 
+static int
+passkey_rows (void)
+{
+  g_autofree char *count = app_test_run_js ("return document.querySelectorAll('#passkey-list li').length",
+                                            NULL);
+
+  return atoi (count);
+}
+
 static void
 test_second_passkey (void)
 {
+  SesameSoftAuthenticator *authenticator =
+    sesame_application_get_authenticator (app_test_get_application ());
   g_autofree char *result = NULL;
-  g_autofree char *count = NULL;
   g_autoptr(GPtrArray) credentials = NULL;
   g_autoptr(GError) error = NULL;
 
   sesame_window_set_prompt_response (app_test_get_window (), SESAME_PROMPT_RESPONSE_ACCEPT, NULL);
+  g_assert_cmpint (passkey_rows (), ==, 1);
+
+  /* The same authenticator already holds a passkey for this account: the
+   * exclude list makes it refuse, and the page says so. */
+  result = app_test_run_js ("document.getElementById('add-passkey-button').click(); return true",
+                            NULL);
+  g_assert_true (app_test_wait_for_js ("document.getElementById('status').dataset.kind === 'error'",
+                                       15000));
+  g_assert_cmpint (passkey_rows (), ==, 1);
+
+  /* Another device: an empty built-in store. */
+  g_assert_true (sesame_soft_authenticator_remove_all (authenticator, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&result, g_free);
   result = app_test_run_js ("document.getElementById('add-passkey-button').click(); return true",
                             NULL);
   g_assert_true (app_test_wait_for_js ("document.querySelectorAll('#passkey-list li').length === 2",
                                        15000));
-
-  credentials = sesame_soft_authenticator_list_credentials (
-    sesame_application_get_authenticator (app_test_get_application ()), "localhost", &error);
+  credentials = sesame_soft_authenticator_list_credentials (authenticator, "localhost", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (credentials->len, ==, 2);
+  g_assert_cmpuint (credentials->len, ==, 1);
 
   sign_out ();
+  g_assert_true (app_test_wait_for_js ("document.getElementById('status').textContent === 'Signed out.'",
+                                       5000));
 }
 
 #endif

@@ -28,6 +28,7 @@ test_uv_required_without_pin (void)
 
   g_assert_true (app_test_open (uri, &error));
   g_assert_no_error (error);
+  g_assert_true (app_test_wait_for_js (SAMPLE_APP_READY, 10000));
   result = app_test_run_js ("document.getElementById('signup-username').value = 'grace';"
                             "document.getElementById('signup-button').click(); return true",
                             &error);

@@ -151,7 +151,8 @@ test_unexpected_origin (void)
                                 "Passkeys will fail on");
   g_assert_nonnull (label);
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), origin));
-  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "--rp-id"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)),
+                            "an IP address cannot be a Relying Party ID"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-origin", NULL);
   app_test_spin (100);
   g_assert_true (sesame_window_get_origin_warning_visible (window));
