@@ -6,9 +6,7 @@
 
 #include "sesame-address.h"
 #include "sesame-tenant-rules.h"
-#ifdef SESAME_HAVE_BRIDGE
 #include "sesame-credentials-bridge.h"
-#endif
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -45,12 +43,10 @@ struct _SesameWindow
   SesamePromptResponse prompt_response;
   char *prompt_pin;
 
-#ifdef SESAME_HAVE_BRIDGE
   SesameCredentialsBridge *bridge;
   SesameCredentialRequest *prompted;  /* the request a prompt or popover shows */
   GtkWidget *prompt;                  /* the dialog for it, or NULL */
   GtkWidget *autofill;                /* the popover, made on first use */
-#endif
 };
 
 G_DEFINE_FINAL_TYPE (SesameWindow, sesame_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -464,8 +460,6 @@ sesame_window_set_prompt_response (SesameWindow         *self,
   self->prompt_pin = pin && *pin ? g_strdup (pin) : NULL;
 }
 
-#ifdef SESAME_HAVE_BRIDGE
-
 static void
 close_prompt (SesameWindow *self)
 {
@@ -790,8 +784,6 @@ autofill_dismissed_cb (SesameWindow            *self,
     gtk_popover_popdown (GTK_POPOVER (self->autofill));
 }
 
-#endif /* SESAME_HAVE_BRIDGE */
-
 /* Actions */
 
 static void
@@ -919,7 +911,6 @@ attach_to_application (SesameWindow *self)
 {
   SesameApplication *app = get_app (self);
 
-#ifdef SESAME_HAVE_BRIDGE
   self->bridge = sesame_credentials_bridge_new (self->web_view,
                                                 sesame_application_get_authenticator (app));
   g_signal_connect_object (self->bridge, "request-started",
@@ -928,7 +919,6 @@ attach_to_application (SesameWindow *self)
                            G_CALLBACK (autofill_requested_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->bridge, "autofill-dismissed",
                            G_CALLBACK (autofill_dismissed_cb), self, G_CONNECT_SWAPPED);
-#endif
 
   g_signal_connect_object (app, "tenant-changed", G_CALLBACK (tenant_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -943,11 +933,9 @@ sesame_window_dispose (GObject *object)
   if (self->pending_load)
     fail_pending_load (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                   _("The window was closed")));
-#ifdef SESAME_HAVE_BRIDGE
   close_prompt (self);
   g_clear_pointer (&self->autofill, gtk_widget_unparent);
   g_clear_object (&self->bridge);
-#endif
   gtk_widget_dispose_template (GTK_WIDGET (self), SESAME_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->dispose (object);

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef SESAME_HAVE_BRIDGE
-
 #define USERNAME "ada"
 
 static char *
@@ -214,22 +212,16 @@ test_second_passkey (void)
                                        5000));
 }
 
-#endif
-
 int
 main (int    argc,
       char **argv)
 {
   app_test_init (&argc, &argv);
 
-#ifdef SESAME_HAVE_BRIDGE
   g_test_add_func ("/sesame/app/flows/sign-up", test_sign_up);
   g_test_add_func ("/sesame/app/flows/sign-in-button", test_sign_out_and_in);
   g_test_add_func ("/sesame/app/flows/sign-in-autofill", test_autofill);
   g_test_add_func ("/sesame/app/flows/second-passkey-and-sign-out", test_second_passkey);
-#else
-  g_test_add_func ("/sesame/app/flows", app_test_skip_without_bridge);
-#endif
 
   return app_test_run (NULL);
 }
