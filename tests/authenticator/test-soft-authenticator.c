@@ -770,6 +770,14 @@ test_pin (Fixture      *f,
     g_assert_false (a->user_verified);
   }
 
+  /* a PIN given without UV asked for is still checked, and then claimed */
+  g.request.pin = PIN;
+  {
+    g_autoptr(SesameAssertion) a = get_and_verify (f, &g, &alice);
+    g_assert_true (a->user_verified);
+  }
+  g.request.pin = NULL;
+
   /* wrong PINs count down, also across reopening */
   g.request.user_verification = TRUE;
   g.request.pin = "0000";
