@@ -44,9 +44,7 @@ struct _SesameApplication
   SesameStore *store;
   SesameServer *server;        /* NULL until it listens and has its tenant */
   GError *start_error;
-#ifdef SESAME_HAVE_AUTHENTICATOR
   SesameSoftAuthenticator *authenticator;
-#endif
   SesameAutomation *automation;
   gboolean started;
 };
@@ -115,14 +113,12 @@ sesame_application_get_start_error (SesameApplication *self)
   return self->start_error;
 }
 
-#ifdef SESAME_HAVE_AUTHENTICATOR
 SesameSoftAuthenticator *
 sesame_application_get_authenticator (SesameApplication *self)
 {
   g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
   return self->authenticator;
 }
-#endif
 
 const char *
 sesame_application_get_start_url (SesameApplication *self)
@@ -197,7 +193,6 @@ start_services (SesameApplication *self,
   if (!self->store)
     return FALSE;
 
-#ifdef SESAME_HAVE_AUTHENTICATOR
   {
     g_autofree char *passkeys_path = g_build_filename (self->data_dir, AUTHENTICATOR_NAME, NULL);
 
@@ -205,7 +200,6 @@ start_services (SesameApplication *self,
     if (!self->authenticator)
       return FALSE;
   }
-#endif
 
   return bring_up_tenant (self, (guint) self->port, error);
 }
@@ -587,9 +581,7 @@ sesame_application_finalize (GObject *object)
 
   g_clear_object (&self->automation);
   g_clear_object (&self->server);
-#ifdef SESAME_HAVE_AUTHENTICATOR
   g_clear_object (&self->authenticator);
-#endif
   g_clear_object (&self->store);
   g_clear_error (&self->start_error);
   g_free (self->bind);

@@ -12,9 +12,7 @@
 #include <adwaita.h>
 
 #include "sesame-server.h"
-#ifdef SESAME_HAVE_AUTHENTICATOR
 #include "sesame-soft-authenticator.h"
-#endif
 
 G_BEGIN_DECLS
 
@@ -37,9 +35,7 @@ SesameApplication *sesame_application_new                (void);
 SesameServer      *sesame_application_get_server         (SesameApplication *self);
 /* Why the tenant is not running, or NULL. */
 const GError      *sesame_application_get_start_error    (SesameApplication *self);
-#ifdef SESAME_HAVE_AUTHENTICATOR
 SesameSoftAuthenticator *sesame_application_get_authenticator (SesameApplication *self);
-#endif
 /* The page the Demo view opens first: --url, or NULL for the default. */
 const char        *sesame_application_get_start_url      (SesameApplication *self);
 

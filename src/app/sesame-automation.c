@@ -207,8 +207,6 @@ handle_set_prompt_response (SesameAutomation      *self,
 /* The built-in authenticator's methods. Each gets the authenticator; the
  * dispatcher answers NotReady when there is none. */
 
-#ifdef SESAME_HAVE_AUTHENTICATOR
-
 static void
 return_authenticator_error (GDBusMethodInvocation *invocation,
                             const GError          *error)
@@ -347,24 +345,16 @@ typedef void (*AuthenticatorHandler) (SesameAutomation        *self,
                                       SesameSoftAuthenticator *authenticator,
                                       GVariant                *parameters,
                                       GDBusMethodInvocation   *invocation);
-#define AUTHENTICATOR_METHOD(name, handler) { name, handler }
-
-#else
-
-typedef gpointer AuthenticatorHandler;
-#define AUTHENTICATOR_METHOD(name, handler) { name, NULL }
-
-#endif
 
 static const struct
 {
   const char           *name;
   AuthenticatorHandler  handler;
 } authenticator_methods[] = {
-  AUTHENTICATOR_METHOD ("SetPin", handle_set_pin),
-  AUTHENTICATOR_METHOD ("ListCredentials", handle_list_credentials),
-  AUTHENTICATOR_METHOD ("RemoveCredential", handle_remove_credential),
-  AUTHENTICATOR_METHOD ("RemoveAllCredentials", handle_remove_all_credentials),
+  { "SetPin", handle_set_pin },
+  { "ListCredentials", handle_list_credentials },
+  { "RemoveCredential", handle_remove_credential },
+  { "RemoveAllCredentials", handle_remove_all_credentials },
 };
 
 static void
@@ -373,7 +363,6 @@ call_authenticator_method (SesameAutomation      *self,
                            GVariant              *parameters,
                            GDBusMethodInvocation *invocation)
 {
-#ifdef SESAME_HAVE_AUTHENTICATOR
   SesameSoftAuthenticator *authenticator =
     sesame_application_get_authenticator (self->application);
 
@@ -384,10 +373,6 @@ call_authenticator_method (SesameAutomation      *self,
     }
   return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
                 "The built-in authenticator is not running: the data folder could not be used");
-#else
-  return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_READY,
-                "This build of Sesame has no built-in authenticator");
-#endif
 }
 
 /* GetTenant */

@@ -6,9 +6,9 @@
 
 #include "sesame-address.h"
 #include "sesame-tenant-rules.h"
-#ifdef SESAME_HAVE_BRIDGE
+#include "sesame-autofill-popover.h"
 #include "sesame-credentials-bridge.h"
-#endif
+#include "sesame-passkey-prompt.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -45,12 +45,10 @@ struct _SesameWindow
   SesamePromptResponse prompt_response;
   char *prompt_pin;
 
-#ifdef SESAME_HAVE_BRIDGE
   SesameCredentialsBridge *bridge;
   SesameCredentialRequest *prompted;  /* the request a prompt or popover shows */
-  GtkWidget *prompt;                  /* the dialog for it, or NULL */
+  GtkWidget *prompt;                  /* the SesamePasskeyPrompt for it (weak), or NULL */
   GtkWidget *autofill;                /* the popover, made on first use */
-#endif
 };
 
 G_DEFINE_FINAL_TYPE (SesameWindow, sesame_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -464,17 +462,10 @@ sesame_window_set_prompt_response (SesameWindow         *self,
   self->prompt_pin = pin && *pin ? g_strdup (pin) : NULL;
 }
 
-#ifdef SESAME_HAVE_BRIDGE
-
 static void
 close_prompt (SesameWindow *self)
 {
-  if (self->prompt)
-    {
-      GtkWidget *prompt = g_steal_pointer (&self->prompt);
-
-      gtk_window_destroy (GTK_WINDOW (prompt));
-    }
+  /* The prompt closes itself with its request; the popover only hides. */
   if (self->autofill)
     gtk_popover_popdown (GTK_POPOVER (self->autofill));
   if (self->prompted)
@@ -527,69 +518,11 @@ accept_now (SesameWindow            *self,
     }
 }
 
-static char *
-prompt_heading (SesameCredentialRequest *request)
-{
-  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_CREATE)
-    return g_strdup_printf (_("Create a passkey for %s on %s?"),
-                            sesame_credential_request_get_user_name (request),
-                            sesame_credential_request_get_rp_id (request));
-  return g_strdup_printf (_("Sign in to %s with a passkey"),
-                          sesame_credential_request_get_rp_id (request));
-}
-
-static GBytes *
-chosen_candidate (SesameCredentialRequest *request,
-                  GtkDropDown             *chooser)
-{
-  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
-  guint selected;
-
-  if (!chooser || !candidates || candidates->len == 0)
-    return NULL;
-  selected = gtk_drop_down_get_selected (chooser);
-  if (selected >= candidates->len)
-    return NULL;
-  return ((SesameCredentialCandidate *) candidates->pdata[selected])->credential_id;
-}
-
 static void
-prompt_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    SesameWindow     *self)
+widget_failed_cb (GtkWidget    *widget,
+                  const GError *error,
+                  SesameWindow *self)
 {
-  g_autoptr(SesameCredentialRequest) request = NULL;
-  g_autoptr(GError) error = NULL;
-  GtkEditable *pin_entry = g_object_get_data (G_OBJECT (dialog), "pin-entry");
-  GtkDropDown *chooser = g_object_get_data (G_OBJECT (dialog), "chooser");
-
-  if (!self->prompted)
-    return;
-  request = g_object_ref (self->prompted);
-
-  if (!g_str_equal (response, "accept"))
-    {
-      sesame_credential_request_cancel (request);
-      return;
-    }
-
-  if (sesame_credential_request_accept (request, chosen_candidate (request, chooser),
-                                        pin_entry ? gtk_editable_get_text (pin_entry) : NULL,
-                                        &error))
-    return;
-
-  if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_PENDING)
-    {
-      /* A wrong PIN: the dialog stays for another try. */
-      adw_message_dialog_set_body (dialog, error->message);
-      if (pin_entry)
-        {
-          gtk_editable_set_text (pin_entry, "");
-          gtk_widget_grab_focus (GTK_WIDGET (pin_entry));
-        }
-      gtk_window_present (GTK_WINDOW (dialog));
-      return;
-    }
   show_accept_failure (self, error);
 }
 
@@ -597,69 +530,13 @@ static void
 show_prompt (SesameWindow            *self,
              SesameCredentialRequest *request)
 {
-  g_autofree char *heading = prompt_heading (request);
-  g_autofree char *body = NULL;
-  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *dialog;
+  GtkWidget *prompt = sesame_passkey_prompt_new (GTK_WINDOW (self), request);
 
-  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_CREATE)
-    body = g_strdup_printf (_("%s asks to save a passkey in Sesame passkeys, the built-in "
-                              "authenticator."), sesame_credential_request_get_origin (request));
-  else
-    body = g_strdup_printf (_("%s asks for a passkey from Sesame passkeys, the built-in "
-                              "authenticator."), sesame_credential_request_get_origin (request));
-
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "accept", _("C_ontinue"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "accept");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-
-  if (sesame_credential_request_get_kind (request) == SESAME_CREDENTIAL_REQUEST_GET &&
-      candidates && candidates->len > 1)
-    {
-      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-      GtkWidget *chooser;
-
-      for (guint i = 0; i < candidates->len; i++)
-        {
-          SesameCredentialCandidate *candidate = candidates->pdata[i];
-
-          gtk_string_list_append (names, candidate->user_name);
-        }
-      chooser = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (chooser), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Account"), -1);
-      gtk_box_append (GTK_BOX (box), chooser);
-      g_object_set_data (G_OBJECT (dialog), "chooser", chooser);
-    }
-  if (sesame_credential_request_wants_pin (request))
-    {
-      GtkWidget *pin_entry = gtk_password_entry_new ();
-
-      gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (pin_entry), TRUE);
-      g_object_set (pin_entry, "placeholder-text", _("PIN"), "activates-default", TRUE, NULL);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (pin_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("PIN"), -1);
-      gtk_box_append (GTK_BOX (box), pin_entry);
-      g_object_set_data (G_OBJECT (dialog), "pin-entry", pin_entry);
-    }
-  if (gtk_widget_get_first_child (box))
-    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  else
-    g_object_unref (g_object_ref_sink (box));
-
-  /* Closing the dialog is the response; the window destroys it when the
-   * request has finished or another takes its place. */
-  gtk_window_set_hide_on_close (GTK_WINDOW (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (prompt_response_cb), self);
-  self->prompt = dialog;
-  gtk_window_present (GTK_WINDOW (dialog));
+  /* The prompt destroys itself when the request finishes. */
+  self->prompt = prompt;
+  g_object_add_weak_pointer (G_OBJECT (prompt), (gpointer *) &self->prompt);
+  g_signal_connect_object (prompt, "failed", G_CALLBACK (widget_failed_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (prompt));
 }
 
 static void
@@ -688,64 +565,17 @@ request_started_cb (SesameWindow            *self,
 }
 
 static void
-autofill_row_activated_cb (GtkListBox    *list,
-                           GtkListBoxRow *row,
-                           SesameWindow  *self)
-{
-  g_autoptr(SesameCredentialRequest) request = NULL;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *candidates;
-  int index = gtk_list_box_row_get_index (row);
-
-  if (!self->prompted)
-    return;
-  request = g_object_ref (self->prompted);
-  candidates = sesame_credential_request_get_candidates (request);
-  if (index < 0 || !candidates || (guint) index >= candidates->len)
-    return;
-  gtk_popover_popdown (GTK_POPOVER (self->autofill));
-  if (!sesame_credential_request_accept (request,
-                                         ((SesameCredentialCandidate *) candidates->pdata[index])->credential_id,
-                                         NULL, &error))
-    show_accept_failure (self, error);
-}
-
-static void
 show_autofill (SesameWindow            *self,
                SesameCredentialRequest *request,
                const GdkRectangle      *rect)
 {
-  GPtrArray *candidates = sesame_credential_request_get_candidates (request);
-  GtkWidget *list;
-
   if (!self->autofill)
     {
-      self->autofill = gtk_popover_new ();
-      gtk_popover_set_autohide (GTK_POPOVER (self->autofill), FALSE);
-      gtk_popover_set_position (GTK_POPOVER (self->autofill), GTK_POS_BOTTOM);
+      self->autofill = sesame_autofill_popover_new ();
       gtk_widget_set_parent (self->autofill, GTK_WIDGET (self->web_view));
+      g_signal_connect_object (self->autofill, "failed", G_CALLBACK (widget_failed_cb), self, 0);
     }
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Passkeys"), -1);
-  gtk_widget_add_css_class (list, "boxed-list");
-  for (guint i = 0; candidates && i < candidates->len; i++)
-    {
-      SesameCredentialCandidate *candidate = candidates->pdata[i];
-      GtkWidget *row = adw_action_row_new ();
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), candidate->user_name);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   candidate->user_display_name ? candidate->user_display_name
-                                                                : candidate->authenticator_name);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_list_box_append (GTK_LIST_BOX (list), row);
-    }
-  g_signal_connect (list, "row-activated", G_CALLBACK (autofill_row_activated_cb), self);
-  gtk_popover_set_child (GTK_POPOVER (self->autofill), list);
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->autofill), rect);
-  gtk_popover_popup (GTK_POPOVER (self->autofill));
+  sesame_autofill_popover_show_request (SESAME_AUTOFILL_POPOVER (self->autofill), request, rect);
 }
 
 static void
@@ -789,8 +619,6 @@ autofill_dismissed_cb (SesameWindow            *self,
   if (self->autofill)
     gtk_popover_popdown (GTK_POPOVER (self->autofill));
 }
-
-#endif /* SESAME_HAVE_BRIDGE */
 
 /* Actions */
 
@@ -919,7 +747,6 @@ attach_to_application (SesameWindow *self)
 {
   SesameApplication *app = get_app (self);
 
-#ifdef SESAME_HAVE_BRIDGE
   self->bridge = sesame_credentials_bridge_new (self->web_view,
                                                 sesame_application_get_authenticator (app));
   g_signal_connect_object (self->bridge, "request-started",
@@ -928,7 +755,6 @@ attach_to_application (SesameWindow *self)
                            G_CALLBACK (autofill_requested_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->bridge, "autofill-dismissed",
                            G_CALLBACK (autofill_dismissed_cb), self, G_CONNECT_SWAPPED);
-#endif
 
   g_signal_connect_object (app, "tenant-changed", G_CALLBACK (tenant_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -943,11 +769,17 @@ sesame_window_dispose (GObject *object)
   if (self->pending_load)
     fail_pending_load (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                   _("The window was closed")));
-#ifdef SESAME_HAVE_BRIDGE
   close_prompt (self);
+  if (self->prompt)
+    {
+      GtkWidget *prompt = self->prompt;
+
+      g_object_remove_weak_pointer (G_OBJECT (prompt), (gpointer *) &self->prompt);
+      self->prompt = NULL;
+      gtk_window_destroy (GTK_WINDOW (prompt));
+    }
   g_clear_pointer (&self->autofill, gtk_widget_unparent);
   g_clear_object (&self->bridge);
-#endif
   gtk_widget_dispose_template (GTK_WIDGET (self), SESAME_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->dispose (object);

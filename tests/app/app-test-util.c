@@ -365,9 +365,3 @@ app_test_dead_url (void)
   g_socket_listener_close (listener);
   return g_strdup_printf ("http://127.0.0.1:%u/", port);
 }
-
-void
-app_test_skip_without_bridge (void)
-{
-  g_test_skip ("this build has no credentials bridge (it needs the built-in authenticator)");
-}

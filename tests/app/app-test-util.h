@@ -74,10 +74,6 @@ GtkWidget         *app_test_find_row        (GtkWidget    *root,
 char              *app_test_serve_page      (SoupServer  **server,
                                              const char   *html);
 
-/* A test case for a build without the credentials bridge: skipped, saying
- * why. */
-void               app_test_skip_without_bridge (void);
-
 /* A loopback URL where nothing listens (a port just freed). */
 char              *app_test_dead_url        (void);
 

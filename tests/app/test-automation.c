@@ -264,8 +264,6 @@ test_set_prompt_response (void)
   assert_remote_error (error, INVALID_ARGS);
 }
 
-#ifdef SESAME_HAVE_AUTHENTICATOR
-
 static JsonArray *
 list_credentials (JsonNode **holder)
 {
@@ -307,10 +305,6 @@ test_credentials (void)
   reply = call ("RemoveCredential", g_variant_new ("(s)", "AAAAAAAAAAAAAAAAAAAAAA"), &error);
   assert_remote_error (error, AUTOMATION_ERROR ("NotFound"));
 }
-
-#endif
-
-#if defined (SESAME_HAVE_AUTHENTICATOR) && defined (SESAME_HAVE_BRIDGE)
 
 /* Fills in the sample app's sign-up form and waits for its verdict. */
 static GVariant *
@@ -393,25 +387,6 @@ test_ceremony (void)
   assert_remote_error (error, AUTOMATION_ERROR ("NotFound"));
 }
 
-#endif
-
-#ifndef SESAME_HAVE_AUTHENTICATOR
-static void
-test_no_authenticator (void)
-{
-  const char *methods[] = { "ListCredentials", "RemoveAllCredentials" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply = call (methods[i], NULL, &error);
-
-      g_assert_null (reply);
-      assert_remote_error (error, AUTOMATION_ERROR ("NotReady"));
-    }
-}
-#endif
-
 static void
 start_automation (void)
 {
@@ -455,14 +430,8 @@ main (int    argc,
   g_test_add_func ("/sesame/app/automation/open-url", test_open_url);
   g_test_add_func ("/sesame/app/automation/run-javascript", test_run_javascript);
   g_test_add_func ("/sesame/app/automation/set-prompt-response", test_set_prompt_response);
-#ifdef SESAME_HAVE_AUTHENTICATOR
   g_test_add_func ("/sesame/app/automation/credentials", test_credentials);
-#else
-  g_test_add_func ("/sesame/app/automation/no-authenticator", test_no_authenticator);
-#endif
-#if defined (SESAME_HAVE_AUTHENTICATOR) && defined (SESAME_HAVE_BRIDGE)
   g_test_add_func ("/sesame/app/automation/ceremony", test_ceremony);
-#endif
   g_test_add_func ("/sesame/app/automation/quit", test_stop);
 
   status = g_test_run ();

@@ -12,8 +12,6 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#ifdef SESAME_HAVE_BRIDGE
-
 static SoupServer *site;
 static SoupSession *session;
 static char *site_origin;
@@ -247,26 +245,18 @@ test_sign_in_autofill (void)
   assert_valid (result, "sdk-user");
 }
 
-#endif
-
-#ifdef SESAME_HAVE_BRIDGE
 static void
 test_no_sdk (void)
 {
   g_test_skip ("no node_modules/@authsignal/browser: run npm ci");
 }
-#endif
 
 static int
 run_skipped (void)
 {
   int status;
 
-#ifdef SESAME_HAVE_BRIDGE
   g_test_add_func ("/sesame/app/sdk", test_no_sdk);
-#else
-  g_test_add_func ("/sesame/app/sdk", app_test_skip_without_bridge);
-#endif
   status = g_test_run ();
   app_test_remove_tmp_dir ();
   return status;
@@ -276,7 +266,6 @@ int
 main (int    argc,
       char **argv)
 {
-#ifdef SESAME_HAVE_BRIDGE
   g_autoptr(GError) error = NULL;
   g_autofree char *sdk_path = g_build_filename (g_getenv ("SESAME_SOURCE_ROOT"), "node_modules",
                                                 "@authsignal", "browser", "dist", "index.js",
@@ -319,8 +308,4 @@ main (int    argc,
   g_free (secret_key);
   g_free (sdk_source);
   return status;
-#else
-  app_test_init (&argc, &argv);
-  return run_skipped ();
-#endif
 }

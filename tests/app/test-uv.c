@@ -10,8 +10,6 @@
 
 #include <string.h>
 
-#ifdef SESAME_HAVE_BRIDGE
-
 static void
 test_uv_required_without_pin (void)
 {
@@ -44,8 +42,6 @@ test_uv_required_without_pin (void)
   g_assert_nonnull (strstr (lower, "verif"));
 }
 
-#endif
-
 int
 main (int    argc,
       char **argv)
@@ -53,10 +49,6 @@ main (int    argc,
   const char *extra[] = { "--user-verification", "required", NULL };
 
   app_test_init (&argc, &argv);
-#ifdef SESAME_HAVE_BRIDGE
   g_test_add_func ("/sesame/app/uv/required-without-pin", test_uv_required_without_pin);
-#else
-  g_test_add_func ("/sesame/app/uv", app_test_skip_without_bridge);
-#endif
   return app_test_run (extra);
 }

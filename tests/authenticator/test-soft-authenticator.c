@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 #include <openssl/sha.h>
+#include <sqlite3.h>
 #include <openssl/x509.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -770,6 +771,14 @@ test_pin (Fixture      *f,
     g_assert_false (a->user_verified);
   }
 
+  /* a PIN given without UV asked for is still checked, and then claimed */
+  g.request.pin = PIN;
+  {
+    g_autoptr(SesameAssertion) a = get_and_verify (f, &g, &alice);
+    g_assert_true (a->user_verified);
+  }
+  g.request.pin = NULL;
+
   /* wrong PINs count down, also across reopening */
   g.request.user_verification = TRUE;
   g.request.pin = "0000";
@@ -1238,6 +1247,52 @@ test_damaged_file (Fixture      *f,
   g_assert_error (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_STORAGE);
 }
 
+static void
+run_sql (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* A key damaged in the file: the assertion fails with STORAGE and the
+ * counter does not move; a file from a newer Sesame is not touched. */
+static void
+test_damaged_key (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(SesameRegistration) registration = NULL;
+  g_auto(Registered) alice = { 0 };
+  g_auto(Create) c;
+  g_auto(Get) g;
+
+  create_init (f, &c, "alice");
+  registration = create_and_verify (f, &c, &alice);
+  g_clear_object (&f->authenticator);
+  run_sql (f->path, "UPDATE credentials SET private_key = x'300102'");
+  open_authenticator (f);
+  f->changes = 0;
+
+  get_init (f, &g);
+  g_assert_null (sesame_soft_authenticator_get_assertion (f->authenticator, &g.request, &error));
+  g_assert_error (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_STORAGE);
+  g_clear_error (&error);
+  list = sesame_soft_authenticator_list_credentials (f->authenticator, NULL, &error);
+  g_assert_cmpuint (((SesameSoftCredential *) g_ptr_array_index (list, 0))->sign_count, ==, 0);
+  g_assert_cmpuint (f->changes, ==, 0);
+
+  g_clear_object (&f->authenticator);
+  run_sql (f->path, "PRAGMA user_version = 99");
+  g_assert_null (sesame_soft_authenticator_new (f->path, &error));
+  g_assert_error (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_STORAGE);
+  g_assert_nonnull (strstr (error->message, "newer"));
+}
+
 #define ADD(name, func) \
   g_test_add ("/soft-authenticator/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -1263,6 +1318,7 @@ main (int   argc,
   ADD ("remove", test_remove);
   ADD ("invalid-arguments", test_invalid_arguments);
   ADD ("damaged-file", test_damaged_file);
+  ADD ("damaged-key", test_damaged_key);
 
   return g_test_run ();
 }

@@ -603,12 +603,14 @@ test_round_trip (Fixture       *fixture,
     "const o = creation({ attestation: 'direct', extensions: { credProps: true },\n"
     "  origin: 'https://evil.example', clientDataJSON: 'eyJ9' });\n"
     "o.origin = 'https://evil.example';\n"
+    "const start = performance.now();\n"
     "const r = await outcome(navigator.credentials.create(o));\n"
     "if (r.ok) {\n"
     "  r.clientData = new TextDecoder().decode(fromB64(r.json.response.clientDataJSON));\n"
     "  const c = await navigator.credentials.get(request({ allowCredentials: [{ type: 'public-key', id: fromB64(r.json.rawId) }] }));\n"
     "  r.get = c.toJSON();\n"
     "  r.getIsAssertion = c.response instanceof AuthenticatorAssertionResponse;\n"
+    "  r.ms = performance.now() - start;\n"
     "}\n"
     "return r;");
   r = js_object (created);
@@ -616,6 +618,8 @@ test_round_trip (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (r, "isPKC"));
   g_assert_cmpstr (json_object_get_string_member (r, "attachment"), ==, "platform");
   g_assert_true (json_object_get_boolean_member (r, "getIsAssertion"));
+  g_test_message ("create + get, prompts accepted from the main loop: %.1f ms",
+                  json_object_get_double_member (r, "ms"));
   /* Exactly what a browser writes, members in its order. */
   g_assert_cmpstr (json_object_get_string_member (r, "clientData"), ==,
                    "{\"type\":\"webauthn.create\",\"challenge\":\"Y3JlYXRlLWNoYWxsZW5nZS0wMTIzNDU2Nzg5\","
