@@ -194,6 +194,12 @@ sesame_store_list_passkeys (SesameStore *self,
                                     "passkeys", error);
 }
 
+/* A compare-and-set: the counter moves only upwards (or stays at 0 for an
+ * authenticator that keeps none), checked by SQLite in the same statement
+ * that writes it. The check the verifier made against the row it read
+ * earlier is not enough: another thread or process may have accepted an
+ * assertion with the same count in between, and a plain UPDATE would let
+ * both succeed, or set the counter back below one already accepted. */
 gboolean
 sesame_store_update_passkey_after_use (SesameStore *self,
                                        const char  *tenant_id,
@@ -204,6 +210,7 @@ sesame_store_update_passkey_after_use (SesameStore *self,
 {
   g_autoptr(GRecMutexLocker) locker = NULL;
   g_autoptr(SesameStoreStmt) stmt = NULL;
+  g_autoptr(SesameStoreStmt) current = NULL;
   int rc;
 
   g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
@@ -212,7 +219,8 @@ sesame_store_update_passkey_after_use (SesameStore *self,
   locker = g_rec_mutex_locker_new (&self->lock);
   stmt = sesame_store_prepare (self,
                                "UPDATE passkeys SET sign_count = ?3, backed_up = ?4, last_used = ?5"
-                               " WHERE tenant = ?1 AND id = ?2",
+                               " WHERE tenant = ?1 AND id = ?2"
+                               " AND (sign_count < ?3 OR (sign_count = 0 AND ?3 = 0))",
                                error);
   if (!stmt)
     return FALSE;
@@ -228,13 +236,34 @@ sesame_store_update_passkey_after_use (SesameStore *self,
                                       passkey_id, tenant_id);
       return FALSE;
     }
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (self->db) == 1)
+    return TRUE;
+
+  /* Nothing changed: either there is no such passkey, or its counter is
+   * already at or above this one. */
+  current = sesame_store_prepare (self, "SELECT sign_count FROM passkeys WHERE tenant = ?1 AND id = ?2",
+                                  error);
+  if (!current)
+    return FALSE;
+  sesame_sql_bind_text (current, 1, tenant_id);
+  sesame_sql_bind_text (current, 2, passkey_id);
+  rc = sqlite3_step (current);
+  if (rc == SQLITE_ROW)
     {
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
-                   "There is no passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_STALE,
+                   "Sign count %u of passkey “%s” is not above the stored %u",
+                   sign_count, passkey_id, (guint32) sqlite3_column_int64 (current, 0));
       return FALSE;
     }
-  return TRUE;
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot read passkey “%s” of tenant “%s”",
+                                      passkey_id, tenant_id);
+      return FALSE;
+    }
+  g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
+               "There is no passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+  return FALSE;
 }
 
 gboolean

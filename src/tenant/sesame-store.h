@@ -41,6 +41,7 @@ typedef enum
   SESAME_STORE_ERROR_ALREADY_USED,         /* the challenge was consumed before: a replay */
   SESAME_STORE_ERROR_EXPIRED,              /* the challenge is past its expiry */
   SESAME_STORE_ERROR_SECRET_KEY_MISMATCH,  /* the presented secret key is not the tenant's */
+  SESAME_STORE_ERROR_STALE,                /* the row moved on since it was read: a sign count */
 } SesameStoreError;
 
 GQuark sesame_store_error_quark (void);
