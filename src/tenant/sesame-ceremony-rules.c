@@ -1018,8 +1018,6 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   SesameVerifyOptions options;
   const char *rp_ids[2];
   const char *action_key = NULL;
-  const guint8 *key_data;
-  gsize key_len;
   SignInData data = { 0 };
 
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
@@ -1108,8 +1106,7 @@ sesame_tenant_finish_authentication (SesameStore                *store,
       goto refused;
     }
 
-  key_data = g_bytes_get_data (passkey->public_key, &key_len);
-  public_key = sesame_cose_key_new_from_cbor (key_data, key_len, NULL, &local_error);
+  public_key = sesame_store_get_public_key (store, passkey, &local_error);
   if (!public_key)
     goto failed;
   user_handle = sesame_tenant_user_handle (tenant, passkey->user_id);

@@ -266,6 +266,108 @@ sesame_store_update_passkey_after_use (SesameStore *self,
   return FALSE;
 }
 
+/* Parsed public keys. Bounded so that a tenant with many passkeys costs
+ * a fixed amount of memory; the least recently used key goes first. An
+ * entry is used only while its COSE bytes equal the stored ones, so a key
+ * that a deleted user's passkeys left behind can never be handed out for
+ * another. */
+
+#define KEY_CACHE_SIZE 1024
+
+typedef struct
+{
+  char          *passkey_id;
+  GBytes        *cose;
+  SesameCoseKey *key;
+} SesameCachedKey;
+
+static void
+cached_key_free (SesameCachedKey *cached)
+{
+  g_free (cached->passkey_id);
+  g_bytes_unref (cached->cose);
+  sesame_cose_key_unref (cached->key);
+  g_free (cached);
+}
+
+void
+sesame_store_key_cache_init (SesameStore *self)
+{
+  self->key_cache = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->key_lru);
+}
+
+void
+sesame_store_key_cache_clear (SesameStore *self)
+{
+  if (self->key_cache)
+    g_hash_table_remove_all (self->key_cache);
+  g_queue_clear_full (&self->key_lru, (GDestroyNotify) cached_key_free);
+}
+
+/* Call with the lock held. */
+static void
+key_cache_remove (SesameStore *self,
+                  const char  *passkey_id)
+{
+  GList *link = g_hash_table_lookup (self->key_cache, passkey_id);
+
+  if (!link)
+    return;
+  g_hash_table_remove (self->key_cache, passkey_id);
+  cached_key_free (link->data);
+  g_queue_delete_link (&self->key_lru, link);
+}
+
+SesameCoseKey *
+sesame_store_get_public_key (SesameStore         *self,
+                             const SesamePasskey *passkey,
+                             GError             **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  SesameCachedKey *cached;
+  SesameCoseKey *key;
+  const guint8 *data;
+  gsize len;
+  GList *link;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (passkey && passkey->id && passkey->public_key, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  link = g_hash_table_lookup (self->key_cache, passkey->id);
+  if (link)
+    {
+      cached = link->data;
+      if (g_bytes_equal (cached->cose, passkey->public_key))
+        {
+          g_queue_unlink (&self->key_lru, link);
+          g_queue_push_head_link (&self->key_lru, link);
+          return sesame_cose_key_ref (cached->key);
+        }
+      key_cache_remove (self, passkey->id);
+    }
+
+  data = g_bytes_get_data (passkey->public_key, &len);
+  key = sesame_cose_key_new_from_cbor (data, len, NULL, error);
+  if (!key)
+    return NULL;
+
+  cached = g_new0 (SesameCachedKey, 1);
+  cached->passkey_id = g_strdup (passkey->id);
+  cached->cose = g_bytes_ref (passkey->public_key);
+  cached->key = sesame_cose_key_ref (key);
+  g_queue_push_head (&self->key_lru, cached);
+  g_hash_table_insert (self->key_cache, cached->passkey_id, self->key_lru.head);
+  if (self->key_lru.length > KEY_CACHE_SIZE)
+    {
+      SesameCachedKey *oldest = self->key_lru.tail->data;
+
+      key_cache_remove (self, oldest->passkey_id);
+    }
+  return key;
+}
+
 gboolean
 sesame_store_delete_passkey (SesameStore *self,
                              const char  *tenant_id,
@@ -304,6 +406,7 @@ sesame_store_delete_passkey (SesameStore *self,
                    user_id, tenant_id, passkey_id);
       return FALSE;
     }
+  key_cache_remove (self, passkey_id);
   return TRUE;
 }
 

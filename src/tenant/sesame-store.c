@@ -624,6 +624,7 @@ sesame_store_dispose (GObject *object)
   g_rec_mutex_lock (&self->lock);
   /* Every statement must be finalized before the connection can close. */
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  sesame_store_key_cache_clear (self);
   if (self->db)
     {
       if (sqlite3_close (self->db) != SQLITE_OK)
@@ -644,6 +645,7 @@ sesame_store_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_array_unref (self->marks);
   g_ptr_array_unref (self->pending_events);
+  g_clear_pointer (&self->key_cache, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sesame_store_parent_class)->finalize (object);
@@ -708,4 +710,5 @@ sesame_store_init (SesameStore *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
   self->marks = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
+  sesame_store_key_cache_init (self);
 }

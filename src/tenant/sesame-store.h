@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "sesame-cose-key.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -261,6 +263,13 @@ gboolean         sesame_store_update_passkey_after_use (SesameStore *self,
                                                         guint32      sign_count,
                                                         gboolean     backed_up,
                                                         GError     **error);
+/* The passkey's public key, parsed; from a bounded cache of recently used
+ * keys (checked against the stored COSE bytes), so that a sign-in does not
+ * decode CBOR and build an OpenSSL key again each time. Safe from any
+ * thread; unref the result. */
+SesameCoseKey   *sesame_store_get_public_key (SesameStore         *self,
+                                              const SesamePasskey *passkey,
+                                              GError             **error);
 gboolean         sesame_store_delete_passkey (SesameStore *self,
                                               const char  *tenant_id,
                                               const char  *user_id,
