@@ -33,6 +33,15 @@ struct _SesameStore
   GPtrArray    *pending_events;  /* appended in the open transaction, not yet announced */
   GHashTable   *key_cache;       /* passkey id → its GList link in key_lru */
   GQueue        key_lru;         /* SesameCachedKey, most recently used first */
+
+  /* The background checkpointer, when started: its own connection, and a
+   * stop flag under checkpoint_lock. */
+  GThread      *checkpointer;
+  sqlite3      *checkpoint_db;
+  GMutex        checkpoint_lock;
+  GCond         checkpoint_cond;
+  gboolean      checkpoint_stop;
+  guint         checkpoint_interval_ms;
 };
 
 /* The parsed public keys of passkeys (sesame-store-passkeys.c). */

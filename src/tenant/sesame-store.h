@@ -263,6 +263,15 @@ gboolean         sesame_store_update_passkey_after_use (SesameStore *self,
                                                         guint32      sign_count,
                                                         gboolean     backed_up,
                                                         GError     **error);
+/* Moves WAL checkpoints off the request path: the store's own connection
+ * stops checkpointing after commits (which makes the committing request
+ * wait for an fsync), and a thread with a second connection runs a passive
+ * checkpoint every @interval_ms instead. Passive checkpoints never block a
+ * writer. The thread stops when the store is disposed. */
+gboolean         sesame_store_checkpoint_in_background (SesameStore *self,
+                                                        guint        interval_ms,
+                                                        GError     **error);
+
 /* The passkey's public key, parsed; from a bounded cache of recently used
  * keys (checked against the stored COSE bytes), so that a sign-in does not
  * decode CBOR and build an OpenSSL key again each time. Safe from any
