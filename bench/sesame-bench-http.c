@@ -37,6 +37,9 @@
 #ifndef SESAME_BENCH_SERVER
 #define SESAME_BENCH_SERVER NULL
 #endif
+#ifndef SESAME_BENCH_REFERENCE
+#define SESAME_BENCH_REFERENCE NULL
+#endif
 
 #define MAX_ERRORS_PRINTED 20
 #define REQUEST_TIMEOUT_SECONDS 30
@@ -828,20 +831,201 @@ print_results (Run    *runs,
            n_cpus, 1e6 / raw_sign_rate, n_cpus, raw_verify_us);
 }
 
+/* One server under the whole load: started, its users registered (the
+ * registrations measured on their own), each client count run in turn,
+ * stopped. */
+typedef struct
+{
+  const char *name;
+  const char *binary;
+  Run        *runs;
+  guint       n_runs;
+  guint64     errors;
+  int         registrations;
+  double      reg_seconds;       /* wall clock, one after another */
+  double      reg_cpu;           /* the server's CPU seconds; -1: unknown */
+} ServerResult;
+
+static void
+measure_server (ServerResult *result,
+                GArray       *client_counts,
+                int           users,
+                double        warmup,
+                double        seconds,
+                double        raw_verify_rate,
+                double        raw_sign_rate,
+                long          n_cpus)
+{
+  g_autoptr(GPtrArray) passkeys = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) sesame_test_passkey_free);
+  g_autofree char *problem = NULL;
+  Bench bench = { 0 };
+  double user0, sys0, user1, sys1;
+  gboolean cpu_known;
+  gint64 reg_start;
+
+  /* The helpers spawn $SESAME_SERVER. */
+  g_setenv ("SESAME_SERVER", result->binary, TRUE);
+  bench.server = sesame_test_server_start (NULL, NULL);
+  bench.server_pid = g_subprocess_get_identifier (bench.server->process);
+  bench.auth = sesame_test_tenant_auth (bench.server);
+  bench.c4_uri = g_strconcat (bench.server->origin, SESAME_TEST_C4, NULL);
+  bench.c5_uri = g_strconcat (bench.server->origin, SESAME_TEST_C5, NULL);
+  bench.passkeys = passkeys;
+
+  /* The users, with their passkeys, through the real API, one after
+   * another: what each registration costs the server. */
+  cpu_known = proc_cpu_seconds (bench.server_pid, &user0, &sys0);
+  reg_start = g_get_monotonic_time ();
+  for (int i = 0; i < users; i++)
+    {
+      g_autofree char *user_id = g_strdup_printf ("bench-user-%03d", i + 1);
+      g_autofree char *username = g_strdup_printf ("bench-user-%03d@example.org", i + 1);
+
+      g_ptr_array_add (passkeys, sesame_test_register (bench.server, user_id, username, NULL,
+                                                       NULL));
+    }
+  result->reg_seconds = (g_get_monotonic_time () - reg_start) / (double) G_USEC_PER_SEC;
+  result->registrations = users;
+  cpu_known = cpu_known && proc_cpu_seconds (bench.server_pid, &user1, &sys1);
+  result->reg_cpu = cpu_known ? (user1 - user0) + (sys1 - sys0) : -1;
+  /* The helpers' session opened a connection per request; let the server
+   * drop them before the load. */
+  soup_session_abort (bench.server->session);
+
+  g_print ("== %s: %s (pid %s) at %s\n", result->name, result->binary, bench.server_pid,
+           bench.server->origin);
+  g_print ("%d users with ES256 passkeys registered in %.1f ms (%.2f ms each: track, "
+           "registration-options, register)\n\n",
+           users, result->reg_seconds * 1000, result->reg_seconds * 1000 / users);
+
+  result->n_runs = client_counts->len;
+  result->runs = g_new0 (Run, client_counts->len);
+  for (guint r = 0; r < client_counts->len; r++)
+    {
+      Run *run = &result->runs[r];
+
+      run->clients = g_array_index (client_counts, guint, r);
+      run->total = g_array_new (FALSE, FALSE, sizeof (gint64));
+      run->options = g_array_new (FALSE, FALSE, sizeof (gint64));
+      run->sign = g_array_new (FALSE, FALSE, sizeof (gint64));
+      run->verify = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_printerr ("%s: running %u client%s for %.1f s...\n", result->name, run->clients,
+                  run->clients == 1 ? "" : "s", warmup + seconds);
+      run_clients (&bench, run, warmup, seconds);
+      sort_samples (run->total);
+      sort_samples (run->options);
+      sort_samples (run->sign);
+      sort_samples (run->verify);
+      result->errors += run->errors;
+    }
+
+  print_results (result->runs, result->n_runs, raw_verify_rate, raw_sign_rate, n_cpus);
+
+  /* A server that does not shut down cleanly after the load is an error
+   * of its own. */
+  if (!stop_server (bench.server, &problem))
+    {
+      g_print ("error: %s did not exit cleanly on SIGTERM: it %s; its data and log are kept "
+               "in %s\n", result->name, problem, bench.server->root);
+      bench.server->owns_root = FALSE;
+      result->errors++;
+    }
+  else if (bench.server->owns_root)
+    {
+      /* The helpers would keep it, taking the missing GTest case for a
+       * failure. */
+      sesame_test_remove_tree (bench.server->root);
+      bench.server->owns_root = FALSE;
+      g_clear_pointer (&bench.server->log_path, g_free);
+    }
+  g_print ("\n");
+  g_clear_pointer (&bench.server, sesame_test_server_free);
+  g_free (bench.auth);
+  g_free (bench.c4_uri);
+  g_free (bench.c5_uri);
+}
+
+static void
+server_result_clear (ServerResult *result)
+{
+  for (guint r = 0; r < result->n_runs; r++)
+    run_clear (&result->runs[r]);
+  g_clear_pointer (&result->runs, g_free);
+}
+
+/* Server CPU per sign-in in raw verifications; -1 when unknown. */
+static double
+run_verifies (const Run *run,
+              double     raw_verify_rate)
+{
+  if (run->server_user < 0 || run->sign_ins == 0)
+    return -1;
+  return (run->server_user + run->server_sys) / run->sign_ins * raw_verify_rate;
+}
+
+/* The two servers' figures next to each other, run by run. */
+static void
+print_comparison (const ServerResult *ours,
+                  const ServerResult *reference,
+                  double              raw_verify_rate)
+{
+  g_print ("== Side by side (%s | %s)\n", ours->name, reference->name);
+  g_print ("%7s %21s %7s %17s %25s %19s %15s\n", "clients", "sign-ins/s", "ratio",
+           "CPU / raw verify", "p50 / p99 ms", "bench CPU share", "errors");
+  for (guint r = 0; r < MIN (ours->n_runs, reference->n_runs); r++)
+    {
+      const Run *a = &ours->runs[r], *b = &reference->runs[r];
+      double rate_a = a->sign_ins / a->window_seconds;
+      double rate_b = b->sign_ins / b->window_seconds;
+      g_autofree char *rates = g_strdup_printf ("%.0f | %.0f", rate_a, rate_b);
+      g_autofree char *cpu = g_strdup_printf ("%.1f | %.1f", run_verifies (a, raw_verify_rate),
+                                              run_verifies (b, raw_verify_rate));
+      g_autofree char *latency = g_strdup_printf ("%.2f/%.2f | %.2f/%.2f",
+                                                  percentile_ms (a->total, 500),
+                                                  percentile_ms (a->total, 990),
+                                                  percentile_ms (b->total, 500),
+                                                  percentile_ms (b->total, 990));
+      g_autofree char *share = g_strdup_printf (
+        "%.0f%% | %.0f%%", (a->bench_user + a->bench_sys) * 100 / a->window_seconds,
+        (b->bench_user + b->bench_sys) * 100 / b->window_seconds);
+      g_autofree char *errors = g_strdup_printf ("%" G_GUINT64_FORMAT " | %" G_GUINT64_FORMAT,
+                                                 a->errors, b->errors);
+
+      g_print ("%7u %21s %6.2fx %17s %25s %19s %15s\n", a->clients, rates,
+               rate_b > 0 ? rate_a / rate_b : 0, cpu, latency, share, errors);
+    }
+  g_print ("\nRegistrations, one after another (track, registration-options, register):\n");
+  for (int i = 0; i < 2; i++)
+    {
+      const ServerResult *result = i == 0 ? ours : reference;
+      g_autofree char *cpu = NULL;
+
+      if (result->reg_cpu >= 0)
+        cpu = g_strdup_printf ("%.0f us (%.1f raw verifies)",
+                               result->reg_cpu * 1e6 / result->registrations,
+                               result->reg_cpu / result->registrations * raw_verify_rate);
+      g_print ("  %-22s %6.1f/s, server CPU %s per registration\n", result->name,
+               result->registrations / result->reg_seconds, cpu ? cpu : "unknown");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autofree char *opt_clients = NULL;
   g_autofree char *opt_server = NULL;
+  g_autofree char *opt_reference = NULL;
   int users = 20;
   double seconds = 10.0;
   double warmup = 1.0;
   double raw_seconds = 2.0;
   gboolean check = FALSE;
+  gboolean no_reference = FALSE;
   const GOptionEntry entries[] = {
     { "clients", 'c', 0, G_OPTION_ARG_STRING, &opt_clients,
-      "Concurrent clients; a comma-separated list runs each in turn (default 8)", "N[,N…]" },
+      "Concurrent clients; a comma-separated list runs each in turn (default 1,8,16)", "N[,N…]" },
     { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds,
       "Seconds measured per run (default 10)", "S" },
     { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &warmup,
@@ -852,6 +1036,10 @@ main (int    argc,
       "Seconds of raw OpenSSL verification (default 2)", "S" },
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &opt_server,
       "The sesame-server binary (default $SESAME_SERVER, else the build tree's)", "PATH" },
+    { "reference", 0, 0, G_OPTION_ARG_FILENAME, &opt_reference,
+      "The reference server (default bench/reference/server.mjs of the source tree)", "PATH" },
+    { "no-reference", 0, 0, G_OPTION_ARG_NONE, &no_reference,
+      "Measure sesame-server alone", NULL },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check,
       "Exit with status 1 when any sign-in failed", NULL },
     { NULL }
@@ -860,16 +1048,12 @@ main (int    argc,
     g_option_context_new ("[SERVER] - passkey sign-ins per second through sesame-server");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) client_counts = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GPtrArray) passkeys = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) sesame_test_passkey_free);
-  g_autofree Run *runs = NULL;
-  const char *binary;
+  const char *binary, *reference;
   guint max_clients = 0;
-  guint64 total_errors = 0;
-  gint64 reg_start, reg_usec;
+  guint64 total_errors;
   double raw_verify_rate, raw_sign_rate;
-  g_autofree char *problem = NULL;
-  Bench bench = { 0 };
+  ServerResult ours = { .name = "sesame-server" };
+  ServerResult theirs = { .name = "@simplewebauthn/server" };
   long n_cpus = sysconf (_SC_NPROCESSORS_ONLN);
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -878,7 +1062,7 @@ main (int    argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (!parse_clients (opt_clients ? opt_clients : "8", client_counts, &error))
+  if (!parse_clients (opt_clients ? opt_clients : "1,8,16", client_counts, &error))
     {
       g_printerr ("--clients: %s\n", error->message);
       return 2;
@@ -900,9 +1084,17 @@ main (int    argc,
                   "or in $SESAME_SERVER\n", binary ? " at " : "", binary ? binary : "");
       return 2;
     }
-  /* The helpers spawn $SESAME_SERVER. A server that logs every request
-   * (G_MESSAGES_DEBUG) would measure its logging. */
-  g_setenv ("SESAME_SERVER", binary, TRUE);
+  reference = no_reference ? NULL : opt_reference ? opt_reference : SESAME_BENCH_REFERENCE;
+  if (reference && !g_file_test (reference, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_printerr ("No reference server at %s (run npm ci in the source tree for its "
+                  "@simplewebauthn/server, or pass --no-reference)\n", reference);
+      return 2;
+    }
+  ours.binary = binary;
+  theirs.binary = reference;
+  /* A server that logs every request (G_MESSAGES_DEBUG) would measure its
+   * logging. */
   g_unsetenv ("G_MESSAGES_DEBUG");
 
   if ((guint) users < max_clients)
@@ -912,93 +1104,36 @@ main (int    argc,
       users = (int) max_clients;
     }
 
-  /* The server, and the users with their passkeys, through the real API. */
-  bench.server = sesame_test_server_start (NULL, NULL);
-  bench.server_pid = g_subprocess_get_identifier (bench.server->process);
-  bench.auth = sesame_test_tenant_auth (bench.server);
-  bench.c4_uri = g_strconcat (bench.server->origin, SESAME_TEST_C4, NULL);
-  bench.c5_uri = g_strconcat (bench.server->origin, SESAME_TEST_C5, NULL);
-  bench.passkeys = passkeys;
-
-  reg_start = g_get_monotonic_time ();
-  for (int i = 0; i < users; i++)
-    {
-      g_autofree char *user_id = g_strdup_printf ("bench-user-%03d", i + 1);
-      g_autofree char *username = g_strdup_printf ("bench-user-%03d@example.org", i + 1);
-
-      g_ptr_array_add (passkeys, sesame_test_register (bench.server, user_id, username, NULL,
-                                                       NULL));
-    }
-  reg_usec = g_get_monotonic_time () - reg_start;
-  /* The helpers' session opened a connection per request; let the server
-   * drop them before the load. */
-  soup_session_abort (bench.server->session);
-
-  /* Raw OpenSSL while the server is idle. */
+  /* Raw OpenSSL while no server runs. */
   measure_raw (raw_seconds, &raw_verify_rate, &raw_sign_rate);
 
-  g_print ("Passkey sign-ins through sesame-server over HTTP, vs. raw OpenSSL ES256\n");
-  g_print ("server %s (pid %s) at %s\n", binary, bench.server_pid, bench.server->origin);
-  g_print ("%s; %ld CPUs online; %d users with ES256 passkeys, registered in %.1f ms "
-           "(%.2f ms each: track, registration-options, register)\n",
-           OpenSSL_version (OPENSSL_VERSION), n_cpus, users, reg_usec / 1000.0,
-           reg_usec / 1000.0 / users);
+  g_print ("Passkey sign-ins over HTTP: sesame-server%s, vs. raw OpenSSL ES256\n",
+           reference ? " and a reference server on @simplewebauthn/server" : "");
+  g_print ("%s; %ld CPUs online; %d users with ES256 passkeys\n",
+           OpenSSL_version (OPENSSL_VERSION), n_cpus, users);
   g_print ("A sign-in: C4 authentication-options (Basic tenant, {}), ES256 signature by the "
            "software authenticator, C5 verify; isVerified and an accessToken required.\n");
   g_print ("%.1f s of warm-up, then %.1f s measured per run; one keep-alive connection per "
            "client\n\n", warmup, seconds);
-  g_print ("raw OpenSSL ES256, one thread, server idle: verify %.0f/s (%.1f us each), "
+  g_print ("raw OpenSSL ES256, one thread, no server running: verify %.0f/s (%.1f us each), "
            "sign %.0f/s (%.1f us each)\n\n",
            raw_verify_rate, 1e6 / raw_verify_rate, raw_sign_rate, 1e6 / raw_sign_rate);
 
-  runs = g_new0 (Run, client_counts->len);
-  for (guint r = 0; r < client_counts->len; r++)
+  measure_server (&ours, client_counts, users, warmup, seconds, raw_verify_rate, raw_sign_rate,
+                  n_cpus);
+  total_errors = ours.errors;
+  if (reference)
     {
-      Run *run = &runs[r];
-
-      run->clients = g_array_index (client_counts, guint, r);
-      run->total = g_array_new (FALSE, FALSE, sizeof (gint64));
-      run->options = g_array_new (FALSE, FALSE, sizeof (gint64));
-      run->sign = g_array_new (FALSE, FALSE, sizeof (gint64));
-      run->verify = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_printerr ("running %u client%s for %.1f s...\n", run->clients, run->clients == 1 ? "" : "s",
-                  warmup + seconds);
-      run_clients (&bench, run, warmup, seconds);
-      sort_samples (run->total);
-      sort_samples (run->options);
-      sort_samples (run->sign);
-      sort_samples (run->verify);
-      total_errors += run->errors;
+      measure_server (&theirs, client_counts, users, warmup, seconds, raw_verify_rate,
+                      raw_sign_rate, n_cpus);
+      total_errors += theirs.errors;
+      print_comparison (&ours, &theirs, raw_verify_rate);
     }
 
-  print_results (runs, client_counts->len, raw_verify_rate, raw_sign_rate, n_cpus);
-
-  /* A server that does not shut down cleanly after the load is an error
-   * of its own. */
-  if (!stop_server (bench.server, &problem))
-    {
-      g_print ("error: sesame-server did not exit cleanly on SIGTERM: it %s; its data and log "
-               "are kept in %s\n",
-               problem, bench.server->root);
-      bench.server->owns_root = FALSE;
-      total_errors++;
-    }
-  else if (bench.server->owns_root)
-    {
-      /* The helpers would keep it, taking the missing GTest case for a
-       * failure. */
-      sesame_test_remove_tree (bench.server->root);
-      bench.server->owns_root = FALSE;
-      g_clear_pointer (&bench.server->log_path, g_free);
-    }
   g_print ("\nerrors: %" G_GUINT64_FORMAT "%s\n", total_errors,
-           total_errors ? " (each one is printed above, up to the first 20)" : "");
+           total_errors ? " (each one is printed above, up to the first 20 per server)" : "");
 
-  for (guint r = 0; r < client_counts->len; r++)
-    run_clear (&runs[r]);
-  g_clear_pointer (&bench.server, sesame_test_server_free);
-  g_free (bench.auth);
-  g_free (bench.c4_uri);
-  g_free (bench.c5_uri);
+  server_result_clear (&ours);
+  server_result_clear (&theirs);
   return check && total_errors > 0 ? 1 : 0;
 }

@@ -82,6 +82,9 @@ classify (const GError *error)
       case SESAME_STORE_ERROR_ALREADY_USED: return &replayed;
       case SESAME_STORE_ERROR_EXPIRED: return &expired;
       case SESAME_STORE_ERROR_SECRET_KEY_MISMATCH: return &unauthorized;
+      /* The rules turn a stale sign count into a refused assertion; one
+       * that reaches here is a conflict all the same. */
+      case SESAME_STORE_ERROR_STALE: return &conflict;
       case SESAME_STORE_ERROR_SCHEMA_TOO_NEW:
       case SESAME_STORE_ERROR_IO:
       default: return &internal_error;

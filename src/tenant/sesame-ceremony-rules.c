@@ -671,13 +671,31 @@ precheck_authentication (const SesameCredentialJson  *credential,
   return auth_data != NULL;
 }
 
+/* The checks made before the signature was verified, made again inside the
+ * request's transaction. That transaction holds the database's write lock
+ * (BEGIN IMMEDIATE) from its first statement, so what it reads cannot
+ * change before it commits: another thread or another process on the same
+ * file may have finished the same action in between, and two requests that
+ * both passed the first check would otherwise both write. */
+static gboolean
+recheck_action_open (SesameStore *store,
+                     const char  *tenant_id,
+                     const char  *action_key,
+                     GError     **error)
+{
+  g_autoptr(SesameAction) action = sesame_store_get_action (store, tenant_id, action_key, error);
+
+  return action && sesame_action_check_open (action, error);
+}
+
 /* Finishing a registration */
 
 typedef struct
 {
-  const SesameTenant *tenant;
-  const SesameCaller *caller;
-  const char         *action_key;
+  const SesameTenant      *tenant;
+  const SesameCaller      *caller;
+  const SesameTokenClaims *claims;
+  const char              *action_key;
   SesamePasskey      *passkey;
   SesameRegistration *registration;
   gboolean            conditional_create;
@@ -696,7 +714,16 @@ register_in_transaction (SesameStore *store,
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *credential_id = NULL;
   g_autofree char *reason = NULL;
+  g_autoptr(GPtrArray) passkeys = NULL;
 
+  /* Without the "add:authenticators" scope a token adds only a user's
+   * first passkey: two registrations with one token at once must not
+   * both find the user without one. */
+  if (!recheck_action_open (store, passkey->tenant_id, data->action_key, error))
+    return FALSE;
+  passkeys = sesame_store_list_passkeys (store, passkey->tenant_id, passkey->user_id, error);
+  if (!passkeys || !sesame_scope_check_add_passkey (data->claims, passkeys->len, error))
+    return FALSE;
   if (!sesame_store_add_passkey (store, passkey, error))
     return FALSE;
   data->action = sesame_store_update_action (store, passkey->tenant_id, data->action_key,
@@ -854,6 +881,7 @@ sesame_tenant_finish_registration (SesameStore                *store,
 
   data.tenant = tenant;
   data.caller = caller;
+  data.claims = claims;
   data.action_key = action->idempotency_key;
   data.passkey = passkey_new (tenant, action->user_id, registration, credential, caller);
   data.registration = registration;
@@ -863,6 +891,10 @@ sesame_tenant_finish_registration (SesameStore                *store,
   if (!sesame_store_run_in_transaction (store, register_in_transaction, &data, &local_error))
     {
       g_clear_pointer (&data.action, sesame_action_free);
+      /* A recheck lost to a concurrent request: the winner's outcome
+       * stands, so this attempt is only logged. */
+      if (local_error->domain == SESAME_RULE_ERROR)
+        goto refused;
       goto failed;
     }
   result->action = data.action;
@@ -910,6 +942,8 @@ sign_in_in_transaction (SesameStore *store,
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *credential_id = NULL;
 
+  if (data->action_key && !recheck_action_open (store, passkey->tenant_id, data->action_key, error))
+    return FALSE;
   if (!sesame_store_update_passkey_after_use (store, passkey->tenant_id, passkey->id,
                                               assertion->sign_count, assertion->backed_up, error))
     return FALSE;
@@ -984,8 +1018,6 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   SesameVerifyOptions options;
   const char *rp_ids[2];
   const char *action_key = NULL;
-  const guint8 *key_data;
-  gsize key_len;
   SignInData data = { 0 };
 
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
@@ -1074,8 +1106,7 @@ sesame_tenant_finish_authentication (SesameStore                *store,
       goto refused;
     }
 
-  key_data = g_bytes_get_data (passkey->public_key, &key_len);
-  public_key = sesame_cose_key_new_from_cbor (key_data, key_len, NULL, &local_error);
+  public_key = sesame_store_get_public_key (store, passkey, &local_error);
   if (!public_key)
     goto failed;
   user_handle = sesame_tenant_user_handle (tenant, passkey->user_id);
@@ -1107,7 +1138,20 @@ sesame_tenant_finish_authentication (SesameStore                *store,
     }
   if (!sesame_store_run_in_transaction (store, sign_in_in_transaction, &data, &local_error))
     {
+      /* Another request (thread or process) accepted an assertion with
+       * this count or a higher one after the passkey was read: the same
+       * verdict the verifier gives a regression it sees itself. */
+      if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_STALE))
+        {
+          g_clear_error (&local_error);
+          g_set_error (&local_error, SESAME_WEBAUTHN_ERROR,
+                       SESAME_WEBAUTHN_ERROR_SIGN_COUNT_REGRESSION,
+                       "sign count %u is not greater than the one stored meanwhile: the "
+                       "authenticator may have been cloned", assertion->sign_count);
+        }
       g_clear_pointer (&data.action, sesame_action_free);
+      if (local_error->domain == SESAME_RULE_ERROR)
+        goto refused;
       if (new_action)
         {
           sesame_action_free (new_action);

@@ -194,6 +194,12 @@ sesame_store_list_passkeys (SesameStore *self,
                                     "passkeys", error);
 }
 
+/* A compare-and-set: the counter moves only upwards (or stays at 0 for an
+ * authenticator that keeps none), checked by SQLite in the same statement
+ * that writes it. The check the verifier made against the row it read
+ * earlier is not enough: another thread or process may have accepted an
+ * assertion with the same count in between, and a plain UPDATE would let
+ * both succeed, or set the counter back below one already accepted. */
 gboolean
 sesame_store_update_passkey_after_use (SesameStore *self,
                                        const char  *tenant_id,
@@ -204,6 +210,7 @@ sesame_store_update_passkey_after_use (SesameStore *self,
 {
   g_autoptr(GRecMutexLocker) locker = NULL;
   g_autoptr(SesameStoreStmt) stmt = NULL;
+  g_autoptr(SesameStoreStmt) current = NULL;
   int rc;
 
   g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
@@ -212,7 +219,8 @@ sesame_store_update_passkey_after_use (SesameStore *self,
   locker = g_rec_mutex_locker_new (&self->lock);
   stmt = sesame_store_prepare (self,
                                "UPDATE passkeys SET sign_count = ?3, backed_up = ?4, last_used = ?5"
-                               " WHERE tenant = ?1 AND id = ?2",
+                               " WHERE tenant = ?1 AND id = ?2"
+                               " AND (sign_count < ?3 OR (sign_count = 0 AND ?3 = 0))",
                                error);
   if (!stmt)
     return FALSE;
@@ -228,13 +236,136 @@ sesame_store_update_passkey_after_use (SesameStore *self,
                                       passkey_id, tenant_id);
       return FALSE;
     }
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (self->db) == 1)
+    return TRUE;
+
+  /* Nothing changed: either there is no such passkey, or its counter is
+   * already at or above this one. */
+  current = sesame_store_prepare (self, "SELECT sign_count FROM passkeys WHERE tenant = ?1 AND id = ?2",
+                                  error);
+  if (!current)
+    return FALSE;
+  sesame_sql_bind_text (current, 1, tenant_id);
+  sesame_sql_bind_text (current, 2, passkey_id);
+  rc = sqlite3_step (current);
+  if (rc == SQLITE_ROW)
     {
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
-                   "There is no passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_STALE,
+                   "Sign count %u of passkey “%s” is not above the stored %u",
+                   sign_count, passkey_id, (guint32) sqlite3_column_int64 (current, 0));
       return FALSE;
     }
-  return TRUE;
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot read passkey “%s” of tenant “%s”",
+                                      passkey_id, tenant_id);
+      return FALSE;
+    }
+  g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
+               "There is no passkey “%s” in tenant “%s”", passkey_id, tenant_id);
+  return FALSE;
+}
+
+/* Parsed public keys. Bounded so that a tenant with many passkeys costs
+ * a fixed amount of memory; the least recently used key goes first. An
+ * entry is used only while its COSE bytes equal the stored ones, so a key
+ * that a deleted user's passkeys left behind can never be handed out for
+ * another. */
+
+#define KEY_CACHE_SIZE 1024
+
+typedef struct
+{
+  char          *passkey_id;
+  GBytes        *cose;
+  SesameCoseKey *key;
+} SesameCachedKey;
+
+static void
+cached_key_free (SesameCachedKey *cached)
+{
+  g_free (cached->passkey_id);
+  g_bytes_unref (cached->cose);
+  sesame_cose_key_unref (cached->key);
+  g_free (cached);
+}
+
+void
+sesame_store_key_cache_init (SesameStore *self)
+{
+  self->key_cache = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->key_lru);
+}
+
+void
+sesame_store_key_cache_clear (SesameStore *self)
+{
+  if (self->key_cache)
+    g_hash_table_remove_all (self->key_cache);
+  g_queue_clear_full (&self->key_lru, (GDestroyNotify) cached_key_free);
+}
+
+/* Call with the lock held. */
+static void
+key_cache_remove (SesameStore *self,
+                  const char  *passkey_id)
+{
+  GList *link = g_hash_table_lookup (self->key_cache, passkey_id);
+
+  if (!link)
+    return;
+  g_hash_table_remove (self->key_cache, passkey_id);
+  cached_key_free (link->data);
+  g_queue_delete_link (&self->key_lru, link);
+}
+
+SesameCoseKey *
+sesame_store_get_public_key (SesameStore         *self,
+                             const SesamePasskey *passkey,
+                             GError             **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  SesameCachedKey *cached;
+  SesameCoseKey *key;
+  const guint8 *data;
+  gsize len;
+  GList *link;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (passkey && passkey->id && passkey->public_key, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  link = g_hash_table_lookup (self->key_cache, passkey->id);
+  if (link)
+    {
+      cached = link->data;
+      if (g_bytes_equal (cached->cose, passkey->public_key))
+        {
+          g_queue_unlink (&self->key_lru, link);
+          g_queue_push_head_link (&self->key_lru, link);
+          return sesame_cose_key_ref (cached->key);
+        }
+      key_cache_remove (self, passkey->id);
+    }
+
+  data = g_bytes_get_data (passkey->public_key, &len);
+  key = sesame_cose_key_new_from_cbor (data, len, NULL, error);
+  if (!key)
+    return NULL;
+
+  cached = g_new0 (SesameCachedKey, 1);
+  cached->passkey_id = g_strdup (passkey->id);
+  cached->cose = g_bytes_ref (passkey->public_key);
+  cached->key = sesame_cose_key_ref (key);
+  g_queue_push_head (&self->key_lru, cached);
+  g_hash_table_insert (self->key_cache, cached->passkey_id, self->key_lru.head);
+  if (self->key_lru.length > KEY_CACHE_SIZE)
+    {
+      SesameCachedKey *oldest = self->key_lru.tail->data;
+
+      key_cache_remove (self, oldest->passkey_id);
+    }
+  return key;
 }
 
 gboolean
@@ -275,6 +406,7 @@ sesame_store_delete_passkey (SesameStore *self,
                    user_id, tenant_id, passkey_id);
       return FALSE;
     }
+  key_cache_remove (self, passkey_id);
   return TRUE;
 }
 

@@ -31,7 +31,22 @@ struct _SesameStore
   gboolean      doomed;          /* SQLite rolled back the transaction by itself */
   GArray       *marks;           /* pending_events->len when each level began */
   GPtrArray    *pending_events;  /* appended in the open transaction, not yet announced */
+  GHashTable   *key_cache;       /* passkey id → its GList link in key_lru */
+  GQueue        key_lru;         /* SesameCachedKey, most recently used first */
+
+  /* The background checkpointer, when started: its own connection, and a
+   * stop flag under checkpoint_lock. */
+  GThread      *checkpointer;
+  sqlite3      *checkpoint_db;
+  GMutex        checkpoint_lock;
+  GCond         checkpoint_cond;
+  gboolean      checkpoint_stop;
+  guint         checkpoint_interval_ms;
 };
+
+/* The parsed public keys of passkeys (sesame-store-passkeys.c). */
+void             sesame_store_key_cache_init  (SesameStore *self);
+void             sesame_store_key_cache_clear (SesameStore *self);
 
 /* Errors: maps SQLite's extended result code to a SesameStoreError. */
 void             sesame_store_set_error_from_db (SesameStore *self,

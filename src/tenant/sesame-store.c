@@ -616,14 +616,114 @@ sesame_store_get_path (SesameStore *self)
   return self->path;
 }
 
+/* Background checkpoints */
+
+static gpointer
+checkpoint_thread (gpointer user_data)
+{
+  SesameStore *self = user_data;
+
+  g_mutex_lock (&self->checkpoint_lock);
+  while (!self->checkpoint_stop)
+    {
+      gint64 until = g_get_monotonic_time () + self->checkpoint_interval_ms * G_TIME_SPAN_MILLISECOND;
+      int rc;
+
+      while (!self->checkpoint_stop &&
+             g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_lock, until))
+        ;
+      if (self->checkpoint_stop)
+        break;
+      g_mutex_unlock (&self->checkpoint_lock);
+      /* SQLITE_BUSY only means another checkpoint ran meanwhile. */
+      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                      NULL, NULL);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        g_warning ("Checkpointing %s failed: %s", self->path,
+                   sqlite3_errmsg (self->checkpoint_db));
+      g_mutex_lock (&self->checkpoint_lock);
+    }
+  g_mutex_unlock (&self->checkpoint_lock);
+  return NULL;
+}
+
+gboolean
+sesame_store_checkpoint_in_background (SesameStore *self,
+                                       guint        interval_ms,
+                                       GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (interval_ms > 0, FALSE);
+  g_return_val_if_fail (self->checkpointer == NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!self->db)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "The store for %s is closed", self->path);
+      return FALSE;
+    }
+  rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "Cannot open %s for checkpoints: %s", self->path,
+                   self->checkpoint_db ? sqlite3_errmsg (self->checkpoint_db) : sqlite3_errstr (rc));
+      g_clear_pointer (&self->checkpoint_db, sqlite3_close);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (self->checkpoint_db, BUSY_TIMEOUT_MS);
+  /* A connection finds out that the file is in WAL mode (and opens the
+   * WAL) only once it reads it; until then a checkpoint does nothing. */
+  rc = sqlite3_exec (self->checkpoint_db, "PRAGMA schema_version", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "Cannot read %s for checkpoints: %s", self->path,
+                   sqlite3_errmsg (self->checkpoint_db));
+      g_clear_pointer (&self->checkpoint_db, sqlite3_close);
+      return FALSE;
+    }
+  if (!exec_sql (self, "PRAGMA wal_autocheckpoint = 0", "Cannot configure the connection", error))
+    {
+      g_clear_pointer (&self->checkpoint_db, sqlite3_close);
+      return FALSE;
+    }
+  self->checkpoint_interval_ms = interval_ms;
+  self->checkpoint_stop = FALSE;
+  self->checkpointer = g_thread_new ("sesame-checkpoint", checkpoint_thread, self);
+  return TRUE;
+}
+
+/* Called from dispose, before the main connection closes. */
+static void
+stop_checkpoints (SesameStore *self)
+{
+  if (!self->checkpointer)
+    return;
+  g_mutex_lock (&self->checkpoint_lock);
+  self->checkpoint_stop = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_lock);
+  /* Waits at most for one passive checkpoint in progress. */
+  g_thread_join (g_steal_pointer (&self->checkpointer));
+  g_clear_pointer (&self->checkpoint_db, sqlite3_close);
+}
+
 static void
 sesame_store_dispose (GObject *object)
 {
   SesameStore *self = (SesameStore *) object;
 
+  stop_checkpoints (self);
   g_rec_mutex_lock (&self->lock);
   /* Every statement must be finalized before the connection can close. */
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  sesame_store_key_cache_clear (self);
   if (self->db)
     {
       if (sqlite3_close (self->db) != SQLITE_OK)
@@ -644,7 +744,10 @@ sesame_store_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_array_unref (self->marks);
   g_ptr_array_unref (self->pending_events);
+  g_clear_pointer (&self->key_cache, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
+  g_mutex_clear (&self->checkpoint_lock);
+  g_cond_clear (&self->checkpoint_cond);
 
   G_OBJECT_CLASS (sesame_store_parent_class)->finalize (object);
 }
@@ -708,4 +811,7 @@ sesame_store_init (SesameStore *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
   self->marks = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
+  sesame_store_key_cache_init (self);
+  g_mutex_init (&self->checkpoint_lock);
+  g_cond_init (&self->checkpoint_cond);
 }

@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "sesame-cose-key.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -41,6 +43,7 @@ typedef enum
   SESAME_STORE_ERROR_ALREADY_USED,         /* the challenge was consumed before: a replay */
   SESAME_STORE_ERROR_EXPIRED,              /* the challenge is past its expiry */
   SESAME_STORE_ERROR_SECRET_KEY_MISMATCH,  /* the presented secret key is not the tenant's */
+  SESAME_STORE_ERROR_STALE,                /* the row moved on since it was read: a sign count */
 } SesameStoreError;
 
 GQuark sesame_store_error_quark (void);
@@ -260,6 +263,22 @@ gboolean         sesame_store_update_passkey_after_use (SesameStore *self,
                                                         guint32      sign_count,
                                                         gboolean     backed_up,
                                                         GError     **error);
+/* Moves WAL checkpoints off the request path: the store's own connection
+ * stops checkpointing after commits (which makes the committing request
+ * wait for an fsync), and a thread with a second connection runs a passive
+ * checkpoint every @interval_ms instead. Passive checkpoints never block a
+ * writer. The thread stops when the store is disposed. */
+gboolean         sesame_store_checkpoint_in_background (SesameStore *self,
+                                                        guint        interval_ms,
+                                                        GError     **error);
+
+/* The passkey's public key, parsed; from a bounded cache of recently used
+ * keys (checked against the stored COSE bytes), so that a sign-in does not
+ * decode CBOR and build an OpenSSL key again each time. Safe from any
+ * thread; unref the result. */
+SesameCoseKey   *sesame_store_get_public_key (SesameStore         *self,
+                                              const SesamePasskey *passkey,
+                                              GError             **error);
 gboolean         sesame_store_delete_passkey (SesameStore *self,
                                               const char  *tenant_id,
                                               const char  *user_id,

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from sesame_tap import Tap
 
@@ -35,8 +36,13 @@ COMMIT = re.compile(r'^[0-9a-f]{40}$')
 
 
 def show_manifest(flatpak_builder, path):
-    done = subprocess.run([flatpak_builder, '--show-manifest', path],
-                          capture_output=True, text=True, timeout=60)
+    # flatpak-builder leaves its state directory in the working directory;
+    # keep it out of the source tree.
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run([flatpak_builder, '--show-manifest',
+                               os.path.abspath(path)],
+                              capture_output=True, text=True, timeout=60,
+                              cwd=scratch)
     if done.returncode != 0:
         return None, done.stderr
     return json.loads(done.stdout), ''

@@ -269,6 +269,45 @@ test_serves_after_restart (void)
   sesame_test_server_stop (server);
 }
 
+/* Durability: what was answered with success is committed before the
+ * reply, so a SIGKILL right after it (no shutdown, no checkpoint) loses
+ * nothing: the WAL holds it, and a new server reads it. */
+static void
+test_survives_sigkill (void)
+{
+  g_autoptr(SesameTestServer) server = NULL;
+  g_autoptr(SesameTestPasskey) passkey = NULL;
+  g_autoptr(JsonObject) signed_in = NULL;
+  g_autoptr(JsonObject) again = NULL;
+
+  if (!sesame_test_require_server ())
+    return;
+  server = sesame_test_server_start (NULL, NULL);
+  passkey = sesame_test_register (server, "alice", "alice", NULL, NULL);
+  signed_in = sesame_test_sign_in (server, passkey, NULL);
+  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, "alice");
+
+  g_clear_object (&server->session);
+  g_subprocess_force_exit (server->process);
+  g_assert_true (g_subprocess_wait (server->process, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_signaled (server->process));
+  g_assert_cmpint (g_subprocess_get_term_sig (server->process), ==, SIGKILL);
+  g_clear_object (&server->process);
+
+  g_assert_cmpint (sesame_test_db_int (server, "SELECT count(*) FROM passkeys"), ==, 1);
+  g_assert_cmpint (sesame_test_db_int (server, "SELECT sign_count FROM passkeys"), ==,
+                   passkey->sign_count);
+  g_assert_cmpint (sesame_test_db_int (server, "SELECT count(*) FROM events WHERE "
+                                               "kind = 'authentication' AND outcome = 'success'"),
+                   ==, 1);
+
+  /* The counter it kept is the one the next sign-in must pass. */
+  server = sesame_test_server_restart (server, TRUE, NULL);
+  again = sesame_test_sign_in (server, passkey, NULL);
+  g_assert_cmpstr (sesame_test_get_string (again, "userId"), ==, "alice");
+  sesame_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -286,5 +325,6 @@ main (int    argc,
   g_test_add_func ("/sesame/server/startup/bad-usage", test_bad_usage);
   g_test_add_func ("/sesame/server/startup/signals", test_signals);
   g_test_add_func ("/sesame/server/startup/serves-after-restart", test_serves_after_restart);
+  g_test_add_func ("/sesame/server/startup/survives-sigkill", test_survives_sigkill);
   return g_test_run ();
 }

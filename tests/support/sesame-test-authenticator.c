@@ -23,10 +23,24 @@ map_add (cbor_item_t *map,
                                                          .value = cbor_move (value) }));
 }
 
+/* In the shortest form, as CTAP2's canonical CBOR has it: libcbor's
+ * 64-bit builders always write eight bytes, which strict decoders (such
+ * as the one in @simplewebauthn/server) refuse for a value below 24. */
 static cbor_item_t *
 int_item (gint64 v)
 {
-  return v >= 0 ? cbor_build_uint64 ((guint64) v) : cbor_build_negint64 ((guint64) (-1 - v));
+  guint64 n = v >= 0 ? (guint64) v : (guint64) (-1 - v);
+  cbor_item_t *item;
+
+  if (n <= G_MAXUINT8)
+    item = v >= 0 ? cbor_build_uint8 ((guint8) n) : cbor_build_negint8 ((guint8) n);
+  else if (n <= G_MAXUINT16)
+    item = v >= 0 ? cbor_build_uint16 ((guint16) n) : cbor_build_negint16 ((guint16) n);
+  else if (n <= G_MAXUINT32)
+    item = v >= 0 ? cbor_build_uint32 ((guint32) n) : cbor_build_negint32 ((guint32) n);
+  else
+    item = v >= 0 ? cbor_build_uint64 (n) : cbor_build_negint64 (n);
+  return item;
 }
 
 static GBytes *

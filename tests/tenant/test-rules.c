@@ -14,6 +14,7 @@
 #include "sesame-test-authenticator.h"
 #include "sesame-test-util.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 #define ORIGIN "http://localhost:7878"
@@ -1442,6 +1443,61 @@ test_authentication_failed (Fixture       *f,
   }
 }
 
+/* A sign-in uses the parsed key the store keeps for the passkey, parsed
+ * again only when the stored bytes differ or the passkey was deleted. */
+static void
+test_public_key_cache (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SesameCeremonyResult) alice = register_passkey (f, "alice", f->auth);
+  g_autoptr(SesameTestAuthenticator) other = sesame_test_authenticator_new (-7);
+  g_autoptr(SesameCoseKey) first = NULL;
+  g_autoptr(SesameCoseKey) again = NULL;
+  g_autoptr(SesameCoseKey) changed = NULL;
+  g_autoptr(SesameCoseKey) after_delete = NULL;
+  g_autoptr(SesameCoseKey) unparsable = NULL;
+  g_autoptr(SesameCoseKey) restored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored_key = g_bytes_ref (alice->passkey->public_key);
+
+  first = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sesame_cose_key_get_algorithm (first), ==, -7);
+  again = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_no_error (error);
+  g_assert_true (again == first);
+
+  /* Other bytes under the same id: never the cached key. */
+  g_bytes_unref (alice->passkey->public_key);
+  alice->passkey->public_key = g_bytes_ref (other->cose_key);
+  changed = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_no_error (error);
+  g_assert_true (changed != first);
+  g_assert_false (EVP_PKEY_eq (sesame_cose_key_get_pkey (changed),
+                               sesame_cose_key_get_pkey (first)) == 1);
+  g_bytes_unref (alice->passkey->public_key);
+  alice->passkey->public_key = g_bytes_new_static ("\xa0", 1);
+  unparsable = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_null (unparsable);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Deleting the passkey drops its entry. */
+  g_bytes_unref (alice->passkey->public_key);
+  alice->passkey->public_key = g_bytes_ref (stored_key);
+  restored = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (restored);
+  g_assert_true (sesame_store_delete_passkey (f->store, f->tenant->id, "alice", alice->passkey->id,
+                                              &error));
+  g_assert_no_error (error);
+  after_delete = sesame_store_get_public_key (f->store, alice->passkey, &error);
+  g_assert_no_error (error);
+  g_assert_true (after_delete != first);
+  g_assert_true (EVP_PKEY_eq (sesame_cose_key_get_pkey (after_delete),
+                              sesame_cose_key_get_pkey (first)) == 1);
+}
+
 static void
 add (const char *path,
      void      (*func) (Fixture *, gconstpointer))
@@ -1477,6 +1533,7 @@ main (int    argc,
   add ("/sesame/tenant/ceremony/authentication", test_authentication);
   add ("/sesame/tenant/ceremony/authentication-refused", test_authentication_refused);
   add ("/sesame/tenant/ceremony/authentication-failed", test_authentication_failed);
+  add ("/sesame/tenant/ceremony/public-key-cache", test_public_key_cache);
 
   return g_test_run ();
 }

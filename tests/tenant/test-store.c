@@ -1485,6 +1485,52 @@ test_transaction_rollback (Fixture      *f,
   g_ptr_array_unref (listener.events);
 }
 
+/* Whether the database file itself (not its WAL) holds @marker: only a
+ * checkpoint copies a commit there. */
+static gboolean
+main_file_holds (const char *path,
+                 const char *marker)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return memmem (contents, len, marker, strlen (marker)) != NULL;
+}
+
+/* Commits reach the database file from the background thread, although
+ * the store's own connection no longer checkpoints; and without it a small
+ * commit stays in the WAL, which is what makes the first half meaningful. */
+static void
+test_background_checkpoints (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(SesameStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  store = sesame_store_open (f->path, &error);
+  g_assert_no_error (error);
+  add_tenant (store, "tenant-before-checkpoints", "sk_before");
+  g_assert_false (main_file_holds (f->path, "tenant-before-checkpoints"));
+
+  g_assert_true (sesame_store_checkpoint_in_background (store, 20, &error));
+  g_assert_no_error (error);
+  add_tenant (store, "tenant-with-checkpoints", "sk_with");
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!main_file_holds (f->path, "tenant-with-checkpoints") &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  g_assert_true (main_file_holds (f->path, "tenant-with-checkpoints"));
+  g_assert_true (main_file_holds (f->path, "tenant-before-checkpoints"));
+
+  /* Disposing stops the thread; the data stays readable. */
+  g_clear_object (&store);
+  store = sesame_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM tenants"), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1494,6 +1540,7 @@ main (int argc, char **argv)
   g_test_add ("/sesame/store/" path, Fixture, NULL, setup, func, fixture_tear_down)
 
   ADD ("open/creates-wal", fixture_set_up_empty, test_open_creates_wal);
+  ADD ("open/background-checkpoints", fixture_set_up_empty, test_background_checkpoints);
   ADD ("open/reopen", fixture_set_up, test_open_reopen);
   ADD ("open/too-new", fixture_set_up, test_open_too_new);
   ADD ("open/not-a-database", fixture_set_up_empty, test_open_not_a_database);
