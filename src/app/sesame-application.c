@@ -4,10 +4,12 @@
 
 #include "sesame-application.h"
 
+#include "sesame-about.h"
 #include "sesame-address.h"
 #include "sesame-app-resources.h"
 #include "sesame-automation.h"
 #include "sesame-tenant-rules.h"
+#include "sesame-welcome.h"
 #include "sesame-window.h"
 
 #include <errno.h>
@@ -95,6 +97,10 @@ sesame_application_new (void)
 {
   return g_object_new (SESAME_TYPE_APPLICATION,
                        "application-id", APP_ID,
+                       /* One resource path for both profiles: the Devel
+                        * app ID would otherwise look for its style sheet
+                        * and shortcuts window under …/Sesame/Devel. */
+                       "resource-base-path", "/io/github/sesame/Sesame",
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        NULL);
 }
@@ -322,13 +328,7 @@ about_action (GSimpleAction *action,
 {
   GtkApplication *app = user_data;
 
-  adw_show_about_window (gtk_application_get_active_window (app),
-                         "application-name", _("Sesame"),
-                         "application-icon", APP_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Show, develop and test passkey sign-in"),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         NULL);
+  sesame_show_about (gtk_application_get_active_window (app));
 }
 
 static const GActionEntry app_actions[] = {
@@ -350,20 +350,54 @@ sesame_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 }
 
+/**
+ * sesame_application_get_window:
+ * @self: the application
+ *
+ * The main window, which need not be the active one: the welcome, a
+ * prompt or the About window may be in front of it.
+ *
+ * Returns: (transfer none) (nullable): the window, or %NULL before the
+ *   first activation and after it was closed
+ */
+SesameWindow *
+sesame_application_get_window (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (SESAME_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
 static SesameWindow *
 ensure_window (SesameApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  SesameWindow *window = sesame_application_get_window (self);
 
   if (!window)
-    window = GTK_WINDOW (sesame_window_new (self));
-  return SESAME_WINDOW (window);
+    window = sesame_window_new (self);
+  return window;
 }
 
 static void
 sesame_application_activate (GApplication *application)
 {
-  gtk_window_present (GTK_WINDOW (ensure_window (SESAME_APPLICATION (application))));
+  SesameApplication *self = SESAME_APPLICATION (application);
+  gboolean first = sesame_application_get_window (self) == NULL;
+  SesameWindow *window = ensure_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The first start explains itself, unless a test drives the app through
+   * the automation interface: a modal window would stand in its way. */
+  if (first && !self->automation_requested)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+
+      sesame_welcome_present_once (GTK_WINDOW (window), settings);
+    }
 }
 
 static int

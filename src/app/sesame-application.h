@@ -29,6 +29,9 @@ GQuark sesame_application_error_quark (void);
 #define SESAME_TYPE_APPLICATION (sesame_application_get_type ())
 G_DECLARE_FINAL_TYPE (SesameApplication, sesame_application, SESAME, APPLICATION, AdwApplication)
 
+/* Declared in sesame-window.h, which includes this header. */
+typedef struct _SesameWindow SesameWindow;
+
 SesameApplication *sesame_application_new                (void);
 
 /* The running tenant, or NULL while it is not (see get_start_error). */
@@ -36,6 +39,7 @@ SesameServer      *sesame_application_get_server         (SesameApplication *sel
 /* Why the tenant is not running, or NULL. */
 const GError      *sesame_application_get_start_error    (SesameApplication *self);
 SesameSoftAuthenticator *sesame_application_get_authenticator (SesameApplication *self);
+SesameWindow      *sesame_application_get_window         (SesameApplication *self);
 /* The page the Demo view opens first: --url, or NULL for the default. */
 const char        *sesame_application_get_start_url      (SesameApplication *self);
 

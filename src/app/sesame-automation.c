@@ -85,14 +85,14 @@ return_json (GDBusMethodInvocation *invocation,
 static SesameWindow *
 get_window (SesameAutomation *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self->application));
+  SesameWindow *window = sesame_application_get_window (self->application);
 
   if (!window)
     {
-      window = GTK_WINDOW (sesame_window_new (self->application));
-      gtk_window_present (window);
+      window = sesame_window_new (self->application);
+      gtk_window_present (GTK_WINDOW (window));
     }
-  return SESAME_WINDOW (window);
+  return window;
 }
 
 /* OpenUrl */
@@ -174,10 +174,10 @@ handle_run_javascript (SesameAutomation      *self,
 static void
 apply_prompt_response (SesameAutomation *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self->application));
+  SesameWindow *window = sesame_application_get_window (self->application);
 
   if (window)
-    sesame_window_set_prompt_response (SESAME_WINDOW (window), self->prompt_response, self->pin);
+    sesame_window_set_prompt_response (window, self->prompt_response, self->pin);
 }
 
 static void

@@ -856,7 +856,9 @@ sesame_window_init (SesameWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->origin_rows = g_ptr_array_new ();
-  self->settings = g_settings_new (APP_ID);
+  self->settings = g_settings_new (SCHEMA_ID);
+  if (g_str_equal (PROFILE, "development"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));

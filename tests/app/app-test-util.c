@@ -10,6 +10,7 @@
 static char *tmp_dir;
 static SesameApplication *application;
 static int test_status;
+static gboolean is_first_start;
 
 static void
 set_xdg_dir (const char *variable,
@@ -61,10 +62,10 @@ app_test_get_application (void)
 SesameWindow *
 app_test_get_window (void)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  SesameWindow *window = sesame_application_get_window (application);
 
   g_assert_nonnull (window);
-  return SESAME_WINDOW (window);
+  return window;
 }
 
 static gboolean
@@ -117,6 +118,12 @@ app_test_remove_tmp_dir (void)
   g_clear_pointer (&tmp_dir, g_free);
 }
 
+void
+app_test_set_first_start (gboolean first_start)
+{
+  is_first_start = first_start;
+}
+
 int
 app_test_run (const char * const *extra_args)
 {
@@ -129,6 +136,14 @@ app_test_run (const char * const *extra_args)
   if (extra_args)
     g_strv_builder_addv (builder, (const char **) extra_args);
   args = g_strv_builder_end (builder);
+
+  if (!is_first_start)
+    {
+      /* The settings live in memory, in this process only. */
+      g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+
+      g_settings_set_boolean (settings, "welcome-shown", TRUE);
+    }
 
   application = sesame_application_new ();
   g_signal_connect_after (application, "activate", G_CALLBACK (activate_cb), NULL);

@@ -32,6 +32,10 @@ void               app_test_remove_tmp_dir  (void);
  * returns g_test_run()'s result. */
 int                app_test_run             (const char * const *extra_args);
 
+/* By default the run is not a first start: the welcome window was seen
+ * already. TRUE before app_test_run() makes it the very first one. */
+void               app_test_set_first_start (gboolean            first_start);
+
 SesameApplication *app_test_get_application (void);
 SesameWindow      *app_test_get_window      (void);
 

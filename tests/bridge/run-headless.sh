@@ -32,4 +32,4 @@ export HOME="$tmp/home"
 export GSK_RENDERER=cairo
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
 
-xvfb-run -a -s "-screen 0 1024x768x24" dbus-run-session -- "$@"
+xvfb-run -a -s "-screen 0 1024x768x24" "$(dirname "$0")/../support/run-session.sh" "$@"
