@@ -38,7 +38,8 @@ struct _SesameWindow
   GPtrArray *origin_rows;       /* the rows of origins_group */
   char *page_origin;            /* of the committed main-frame URI, NULL for none */
   GTask *pending_load;          /* of sesame_window_open_url_async */
-  gboolean pending_load_started; /* its own LOAD_STARTED came: what follows is its outcome */
+  gboolean pending_load_committed; /* committed under its URI: its LOAD_FINISHED is the outcome */
+  GError *pending_error;           /* it failed; reported once WebKit's error page is shown */
   char *pending_uri;
   gboolean loaded_once;
 
@@ -237,12 +238,37 @@ update_settings_view (SesameWindow *self,
 
 /* Loading pages */
 
+/* Whether WebKit's URI is the one asked for: it writes "http://host" as
+ * "http://host/", and "HTTP://Host:80" as "http://host/". */
+static char *
+normalize_uri (const char *text)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+
+  return uri ? g_uri_to_string (uri) : g_strdup (text);
+}
+
+static gboolean
+same_uri (const char *a,
+          const char *b)
+{
+  g_autofree char *normal_a = NULL;
+  g_autofree char *normal_b = NULL;
+
+  if (!a || !b)
+    return a == b;
+  normal_a = normalize_uri (a);
+  normal_b = normalize_uri (b);
+  return g_str_equal (normal_a, normal_b);
+}
+
 static void
 fail_pending_load (SesameWindow *self,
                    GError       *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
 
+  g_clear_error (&self->pending_error);
   if (task)
     g_task_return_error (task, error);
   else
@@ -280,11 +306,12 @@ sesame_window_open_url_async (SesameWindow        *self,
   g_task_set_source_tag (task, sesame_window_open_url_async);
   sesame_window_open_url (self, uri);
   /* The load this replaces may still report that it finished or was
-   * cancelled; only events after this load's start count. */
+   * cancelled; only this load's own commit makes its end count. */
   self->pending_load = g_steal_pointer (&task);
-  self->pending_load_started = FALSE;
+  self->pending_load_committed = FALSE;
   g_free (self->pending_uri);
   self->pending_uri = g_strdup (uri);
+  g_clear_error (&self->pending_error);
 }
 
 gboolean
@@ -381,24 +408,36 @@ load_changed_cb (SesameWindow    *self,
         update_origin_status (self);
         if (uri && g_str_has_prefix (uri, "http"))
           g_settings_set_string (self->settings, "last-url", uri);
+        /* Which load is this?  The one this request replaced may still
+         * commit or finish, and WebKit's error page for a load that failed
+         * just before is a load of its own under the failed URI; neither
+         * end is this request's outcome.  The URI is known from here on
+         * (not yet at LOAD_STARTED), so the commit decides. */
+        if (self->pending_load)
+          self->pending_load_committed = same_uri (uri, self->pending_uri);
       }
       break;
     case WEBKIT_LOAD_FINISHED:
-      if (self->pending_load && self->pending_load_started)
+      if (self->pending_load && self->pending_load_committed)
         {
           g_autoptr(GTask) task = g_steal_pointer (&self->pending_load);
 
-          g_task_return_boolean (task, TRUE);
+          if (self->pending_error)
+            g_task_return_error (task, g_steal_pointer (&self->pending_error));
+          else
+            g_task_return_boolean (task, TRUE);
+        }
+      break;
+    case WEBKIT_LOAD_REDIRECTED:
+      /* A load replaced by this request stops at once, so a redirect is
+       * this request's own: it commits under the new address. */
+      if (self->pending_load)
+        {
+          g_free (self->pending_uri);
+          self->pending_uri = g_strdup (webkit_web_view_get_uri (web_view));
         }
       break;
     case WEBKIT_LOAD_STARTED:
-      /* The load this one replaced may still report that it finished;
-       * only what follows a start after the request counts (the URI is
-       * not known yet when the first load is replaced). */
-      if (self->pending_load)
-        self->pending_load_started = TRUE;
-      break;
-    case WEBKIT_LOAD_REDIRECTED:
     default:
       break;
     }
@@ -414,16 +453,32 @@ load_failed_cb (SesameWindow    *self,
 {
   /* The load this one replaced reports its cancellation with its own URI;
    * a refused port fails before this load has even started. */
-  if (g_strcmp0 (failing_uri, self->pending_uri) != 0)
+  if (!same_uri (failing_uri, self->pending_uri))
     return FALSE;
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
     fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_SUPERSEDED,
                                           _("Loading %s was stopped"), failing_uri));
   else
-    fail_pending_load (self, g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_LOAD_FAILED,
-                                          _("%s did not load: %s"), failing_uri,
-                                          error->message));
-  /* WebKit shows its own error page. */
+    {
+      GError *failure = g_error_new (SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_LOAD_FAILED,
+                                     _("%s did not load: %s"), failing_uri, error->message);
+
+      /* WebKit shows an error page for every other failure but this one. */
+      if (g_error_matches (error, WEBKIT_POLICY_ERROR,
+                           WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE))
+        {
+          fail_pending_load (self, failure);
+        }
+      else
+        {
+          /* The error page is a load of its own under the failed URI, and
+           * it would replace whatever is opened before it commits: the
+           * request ends when that page has finished. */
+          g_clear_error (&self->pending_error);
+          self->pending_error = failure;
+          self->pending_load_committed = FALSE;
+        }
+    }
   return FALSE;
 }
 
@@ -794,6 +849,7 @@ sesame_window_finalize (GObject *object)
   g_clear_pointer (&self->origin_rows, g_ptr_array_unref);
   g_free (self->page_origin);
   g_free (self->pending_uri);
+  g_clear_error (&self->pending_error);
   sesame_window_set_prompt_response (self, SESAME_PROMPT_RESPONSE_ASK, NULL);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->finalize (object);
