@@ -55,6 +55,16 @@ iterate_until (const gboolean *done,
   return *done;
 }
 
+void
+sesame_test_iterate_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 typedef struct
 {
   gboolean  done;
