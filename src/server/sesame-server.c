@@ -574,6 +574,18 @@ request_started_cb (SoupServer        *soup,
 
 /* Housekeeping and events */
 
+/* A full or read-only disk postpones housekeeping; anything else is worth
+ * a warning. */
+static void
+housekeeping_failed (const char   *what,
+                     const GError *error)
+{
+  if (sesame_store_error_is_unavailable (error))
+    g_debug ("Cannot %s now: %s", what, error->message);
+  else
+    g_warning ("Cannot %s: %s", what, error->message);
+}
+
 static gboolean
 purge_cb (gpointer user_data)
 {
@@ -582,9 +594,15 @@ purge_cb (gpointer user_data)
   guint n_purged = 0;
 
   if (!sesame_store_purge_challenges (self->store, &n_purged, &error))
-    g_warning ("Cannot purge expired challenges: %s", error->message);
+    housekeeping_failed ("purge expired challenges", error);
   else if (n_purged)
     g_debug ("Purged %u expired challenges", n_purged);
+  g_clear_error (&error);
+  /* Appends trim the event log too; this covers a quiet tenant. */
+  if (!sesame_store_trim_events (self->store, &n_purged, &error))
+    housekeeping_failed ("trim the event log", error);
+  else if (n_purged)
+    g_debug ("Trimmed %u old events", n_purged);
   return G_SOURCE_CONTINUE;
 }
 
