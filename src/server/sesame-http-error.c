@@ -15,6 +15,15 @@ typedef struct
 } WireError;
 
 static const WireError internal_error = { "internal_error", SOUP_STATUS_INTERNAL_SERVER_ERROR };
+/* The disk is full or read-only: nothing was changed, and the same request
+ * works once the machine has room again, without a restart. */
+static const WireError unavailable = { "service_unavailable", SOUP_STATUS_SERVICE_UNAVAILABLE };
+
+/* Seconds a client is asked to wait before trying again. */
+#define RETRY_AFTER "10"
+/* A full disk refuses every write: say so in the log now and then, not for
+ * every request. */
+#define UNAVAILABLE_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 static const WireError api_errors[] = {
   [SESAME_API_ERROR_INVALID_REQUEST] = { "invalid_request", SOUP_STATUS_BAD_REQUEST },
@@ -85,6 +94,8 @@ classify (const GError *error)
       /* The rules turn a stale sign count into a refused assertion; one
        * that reaches here is a conflict all the same. */
       case SESAME_STORE_ERROR_STALE: return &conflict;
+      case SESAME_STORE_ERROR_FULL:
+      case SESAME_STORE_ERROR_READ_ONLY: return &unavailable;
       case SESAME_STORE_ERROR_SCHEMA_TOO_NEW:
       case SESAME_STORE_ERROR_IO:
       default: return &internal_error;
@@ -118,8 +129,32 @@ sesame_reply_set_error (SesameReply         *reply,
 
   g_return_if_fail (reply && req && error);
 
+  if (wire == &unavailable)
+    {
+      static GMutex log_lock;
+      static gint64 last_logged;
+      gint64 now = g_get_monotonic_time ();
+      gboolean log;
+
+      /* Not a warning: the tenant is fine, its machine is not, and the
+       * reply tells the client exactly that. Handlers may run on several
+       * threads, hence the lock. */
+      g_mutex_lock (&log_lock);
+      log = last_logged == 0 || now - last_logged >= UNAVAILABLE_LOG_INTERVAL_US;
+      if (log)
+        last_logged = now;
+      g_mutex_unlock (&log_lock);
+      if (log)
+        g_message ("%s %s refused: %s", req->method, req->path, error->message);
+      description = g_error_matches (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_FULL) ?
+        "The disk that holds the local tenant's data is full, so the request changed nothing; "
+        "free some space and send it again" :
+        "The local tenant's data cannot be written (the file or its folder is read-only), so "
+        "the request changed nothing; make it writable and send it again";
+      sesame_reply_set_header (reply, "Retry-After", RETRY_AFTER);
+    }
   /* An internal failure's message may name files; the log has it. */
-  if (wire == &internal_error || wire->status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+  else if (wire == &internal_error || wire->status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
     {
       g_warning ("%s %s failed: %s", req->method, req->path, error->message);
       description = "The local tenant could not complete the request; its log says why";

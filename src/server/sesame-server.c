@@ -3,6 +3,7 @@
 
 #include "sesame-server.h"
 #include "sesame-base64.h"
+#include "sesame-http-connection.h"
 #include "sesame-sample-app.h"
 #include "sesame-server-private.h"
 #include "sesame-tenant-rules.h"
@@ -35,6 +36,8 @@ struct _SesameServer
   guint        purge_source;
   gboolean     sample_app_started;
   gboolean     loopback_only;   /* listening on loopback: only local Host names */
+  guint        idle_timeout;    /* seconds; see sesame-http-connection.h */
+  guint        request_timeout;
 };
 
 G_DEFINE_FINAL_TYPE (SesameServer, sesame_server, G_TYPE_OBJECT)
@@ -564,11 +567,24 @@ request_started_cb (SoupServer        *soup,
 {
   SesameServer *self = user_data;
 
+  sesame_http_watch_message (msg, self->idle_timeout, self->request_timeout);
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 }
 
 /* Housekeeping and events */
+
+/* A full or read-only disk postpones housekeeping; anything else is worth
+ * a warning. */
+static void
+housekeeping_failed (const char   *what,
+                     const GError *error)
+{
+  if (sesame_store_error_is_unavailable (error))
+    g_debug ("Cannot %s now: %s", what, error->message);
+  else
+    g_warning ("Cannot %s: %s", what, error->message);
+}
 
 static gboolean
 purge_cb (gpointer user_data)
@@ -578,9 +594,15 @@ purge_cb (gpointer user_data)
   guint n_purged = 0;
 
   if (!sesame_store_purge_challenges (self->store, &n_purged, &error))
-    g_warning ("Cannot purge expired challenges: %s", error->message);
+    housekeeping_failed ("purge expired challenges", error);
   else if (n_purged)
     g_debug ("Purged %u expired challenges", n_purged);
+  g_clear_error (&error);
+  /* Appends trim the event log too; this covers a quiet tenant. */
+  if (!sesame_store_trim_events (self->store, &n_purged, &error))
+    housekeeping_failed ("trim the event log", error);
+  else if (n_purged)
+    g_debug ("Trimmed %u old events", n_purged);
   return G_SOURCE_CONTINUE;
 }
 
@@ -744,6 +766,8 @@ sesame_server_class_init (SesameServerClass *klass)
 static void
 sesame_server_init (SesameServer *self)
 {
+  self->idle_timeout = SESAME_SERVER_IDLE_TIMEOUT;
+  self->request_timeout = SESAME_SERVER_REQUEST_TIMEOUT;
 }
 
 /* Public API */
@@ -783,6 +807,28 @@ listening_port (SoupServer *soup)
   return port;
 }
 
+void
+sesame_server_set_timeouts (SesameServer *self,
+                            guint         idle_timeout,
+                            guint         request_timeout)
+{
+  g_return_if_fail (SESAME_IS_SERVER (self));
+
+  self->idle_timeout = idle_timeout;
+  self->request_timeout = request_timeout;
+}
+
+/* soup_server_listen() would ask for a backlog of 10. */
+static gboolean
+listen_on (SesameServer   *self,
+           GSocketAddress *address,
+           GError        **error)
+{
+  g_autoptr(GSocket) socket = sesame_http_listen_socket_new (address, error);
+
+  return socket && soup_server_listen_socket (self->soup, socket, 0, error);
+}
+
 gboolean
 sesame_server_listen (SesameServer *self,
                       const char   *address,
@@ -811,7 +857,7 @@ sesame_server_listen (SesameServer *self,
     }
 
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  if (!listen_on (self, socket_address, error))
     return FALSE;
   self->loopback_only = g_inet_address_get_is_loopback (inet);
   self->port = listening_port (self->soup);
@@ -824,7 +870,7 @@ sesame_server_listen (SesameServer *self,
       g_autoptr(GSocketAddress) address6 = g_inet_socket_address_new (inet6, self->port);
       g_autoptr(GError) local_error = NULL;
 
-      if (!soup_server_listen (self->soup, address6, 0, &local_error))
+      if (!listen_on (self, address6, &local_error))
         g_debug ("Not listening on [::1]:%u as well: %s", self->port, local_error->message);
     }
 

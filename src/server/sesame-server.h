@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  */
 
 #define SESAME_SERVER_DEFAULT_PORT 7878
+/* Seconds a connection may stay silent, and a request has to arrive in
+ * full, unless sesame_server_set_timeouts() says otherwise. */
+#define SESAME_SERVER_IDLE_TIMEOUT    60
+#define SESAME_SERVER_REQUEST_TIMEOUT 30
 /* Request bodies above this are refused with 413 before they are parsed. */
 #define SESAME_SERVER_MAX_BODY     (64 * 1024)
 
@@ -51,6 +55,11 @@ gboolean      sesame_server_listen             (SesameServer *self,
                                                 guint         port,
                                                 GError      **error);
 void          sesame_server_disconnect         (SesameServer *self);
+/* Seconds a connection may stay silent, and a request has to arrive in
+ * full (0: no limit); they apply to requests that start afterwards. */
+void          sesame_server_set_timeouts       (SesameServer *self,
+                                                guint         idle_timeout,
+                                                guint         request_timeout);
 guint         sesame_server_get_port           (SesameServer *self);
 const char   *sesame_server_get_base_url       (SesameServer *self); /* http://localhost:PORT/v1 */
 const char   *sesame_server_get_app_url        (SesameServer *self); /* http://localhost:PORT/ */

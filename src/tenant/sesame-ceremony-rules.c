@@ -500,6 +500,20 @@ failure_details (const GError *failure,
   return json_builder_get_root (details);
 }
 
+/* The refusal goes out all the same; only its record is missing. A full or
+ * read-only disk is the machine's state, not a fault of ours, and the
+ * reply already says so to whoever retries. */
+static void
+log_unrecorded (const char   *kind,
+                const char   *what,
+                const GError *error)
+{
+  if (sesame_store_error_is_unavailable (error))
+    g_debug ("Cannot record the %s %s: %s", what, kind, error->message);
+  else
+    g_warning ("Cannot record the %s %s: %s", what, kind, error->message);
+}
+
 /* Refused before anything but the challenge changed: only an event, so
  * that the activity log shows replays, expired challenges and unknown
  * credentials. */
@@ -519,7 +533,7 @@ refuse_attempt (SesameStore        *store,
 
   if (!sesame_tenant_record_event (store, tenant->id, caller, action_key, user_id, kind,
                                    "failure", failure->message, details, &error))
-    g_warning ("Cannot record the refused %s: %s", kind, error->message);
+    log_unrecorded (kind, "refused", error);
 }
 
 /* A ceremony that failed after its challenge was consumed: the action's
@@ -594,7 +608,7 @@ fail_ceremony (SesameStore        *store,
   FailureData data = { tenant, caller, kind, action_key, new_action, user_id, failure, details };
 
   if (!sesame_store_run_in_transaction (store, fail_in_transaction, &data, &error))
-    g_warning ("Cannot record the failed %s: %s", kind, error->message);
+    log_unrecorded (kind, "failed", error);
 }
 
 /* The state a ceremony leaves its action in when it succeeds, as stored. */

@@ -43,6 +43,11 @@ G_DEFINE_BOXED_TYPE (SesameEvent, sesame_event, sesame_event_copy, sesame_event_
 
 /* Events */
 
+/* The retention bound is enforced every this many appends (and on demand),
+ * so that a tenant holds at most retention + TRIM_EVERY events while the
+ * cost of trimming, one index walk per tenant, stays off most requests. */
+#define TRIM_EVERY 256
+
 #define EVENT_COLUMNS \
   "id, tenant, action_key, user_id, kind, time, origin, user_agent, outcome, reason, details"
 
@@ -63,6 +68,138 @@ event_from_row (sqlite3_stmt *stmt)
   event->reason = sesame_sql_column_text (stmt, 9);
   event->details = sesame_sql_column_text (stmt, 10);
   return event;
+}
+
+/* The id of @tenant_id's retention-th newest event, or 0 when it has no
+ * more than that. */
+static gboolean
+retention_cut (SesameStore *self,
+               const char  *tenant_id,
+               gint64      *cut,
+               GError     **error)
+{
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  *cut = 0;
+  stmt = sesame_store_prepare (self,
+                               "SELECT id FROM events WHERE tenant = ?1"
+                               " ORDER BY id DESC LIMIT 1 OFFSET ?2",
+                               error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  sesame_sql_bind_int64 (stmt, 2, (gint64) self->event_retention - 1);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *cut = sqlite3_column_int64 (stmt, 0);
+      rc = sesame_sql_step_done (stmt);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot trim the event log");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+tenant_id_from_row (sqlite3_stmt *stmt)
+{
+  return sesame_sql_column_text (stmt, 0);
+}
+
+/* Keeps the newest event_retention events of each tenant: one walk down
+ * the (tenant, id) index to find where that tenant's log is cut, then one
+ * range delete below it. Call with the lock held. */
+static gboolean
+trim_locked (SesameStore *self,
+             guint       *n_removed,
+             GError     **error)
+{
+  g_autoptr(GPtrArray) tenants = NULL;
+  guint removed = 0;
+
+  if (n_removed)
+    *n_removed = 0;
+  if (!self->event_retention)
+    return TRUE;
+
+  {
+    g_autoptr(SesameStoreStmt) stmt = sesame_store_prepare (self, "SELECT id FROM tenants", error);
+
+    if (!stmt)
+      return FALSE;
+    tenants = sesame_store_collect_rows (self, stmt, tenant_id_from_row, g_free, "tenants",
+                                         error);
+    if (!tenants)
+      return FALSE;
+  }
+
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      const char *tenant_id = g_ptr_array_index (tenants, i);
+      g_autoptr(SesameStoreStmt) stmt = NULL;
+      gint64 cut;
+      int rc;
+
+      if (!retention_cut (self, tenant_id, &cut, error))
+        return FALSE;
+      if (cut == 0)
+        continue;
+      stmt = sesame_store_prepare (self, "DELETE FROM events WHERE tenant = ?1 AND id < ?2",
+                                   error);
+      if (!stmt)
+        return FALSE;
+      sesame_sql_bind_text (stmt, 1, tenant_id);
+      sesame_sql_bind_int64 (stmt, 2, cut);
+      rc = sesame_sql_step_done (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          sesame_store_set_error_from_db (self, error, rc, "Cannot trim the event log of %s",
+                                          tenant_id);
+          return FALSE;
+        }
+      removed += (guint) sqlite3_changes (self->db);
+    }
+  self->appends_since_trim = 0;
+  if (n_removed)
+    *n_removed = removed;
+  return TRUE;
+}
+
+void
+sesame_store_set_event_retention (SesameStore *self,
+                                  guint        max_per_tenant)
+{
+  g_return_if_fail (SESAME_IS_STORE (self));
+
+  g_rec_mutex_lock (&self->lock);
+  self->event_retention = max_per_tenant;
+  /* The next append trims, so that a lowered bound holds at once. */
+  self->appends_since_trim = TRIM_EVERY;
+  g_rec_mutex_unlock (&self->lock);
+}
+
+guint
+sesame_store_get_event_retention (SesameStore *self)
+{
+  g_return_val_if_fail (SESAME_IS_STORE (self), 0);
+  return self->event_retention;
+}
+
+gboolean
+sesame_store_trim_events (SesameStore *self,
+                          guint       *n_removed,
+                          GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  return trim_locked (self, n_removed, error);
 }
 
 gint64
@@ -114,6 +251,16 @@ sesame_store_append_event (SesameStore *self,
           }
       }
   }
+  if (id && self->event_retention && ++self->appends_since_trim >= TRIM_EVERY)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      /* Inside the caller's transaction: it commits or rolls back with it.
+       * A failure here costs only the trim, never the event. */
+      if (!trim_locked (self, NULL, &local_error) &&
+          !sesame_store_error_is_unavailable (local_error))
+        g_warning ("Cannot trim the event log: %s", local_error->message);
+    }
   if (id)
     {
       event->id = id;

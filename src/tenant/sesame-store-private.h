@@ -33,6 +33,8 @@ struct _SesameStore
   GPtrArray    *pending_events;  /* appended in the open transaction, not yet announced */
   GHashTable   *key_cache;       /* passkey id → its GList link in key_lru */
   GQueue        key_lru;         /* SesameCachedKey, most recently used first */
+  guint         event_retention; /* events kept per tenant; 0: all */
+  guint         appends_since_trim;
 
   /* The background checkpointer, when started: its own connection, and a
    * stop flag under checkpoint_lock. */

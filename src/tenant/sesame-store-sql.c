@@ -3,6 +3,8 @@
 
 #include "sesame-store-private.h"
 
+#include <errno.h>
+
 #include <json-glib/json-glib.h>
 
 /* Errors */
@@ -24,13 +26,39 @@ sesame_store_set_error_from_db (SesameStore *self,
   what = g_strdup_vprintf (format, args);
   va_end (args);
 
-  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+  /* SQLite says SQLITE_FULL only for ENOSPC; a quota, or a file system
+   * remounted read-only under it, shows as an I/O error with that errno. */
+  if (self->db && (rc & 0xff) == SQLITE_IOERR)
+    {
+      int sys_errno = sqlite3_system_errno (self->db);
+
+      if (sys_errno == ENOSPC || sys_errno == EDQUOT)
+        rc = SQLITE_FULL;
+      else if (sys_errno == EROFS || sys_errno == EACCES || sys_errno == EPERM)
+        rc = SQLITE_READONLY;
+    }
+
+  if ((rc & 0xff) == SQLITE_FULL)
+    g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_FULL,
+                 "%s (database %s): the disk is full", what, self->path);
+  else if ((rc & 0xff) == SQLITE_READONLY)
+    g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_READ_ONLY,
+                 "%s (database %s): the database cannot be written: %s", what, self->path,
+                 detail);
+  else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
     g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_CONFLICT, "%s: %s", what, detail);
   else if ((rc & 0xff) == SQLITE_CONSTRAINT)
     g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_CONSTRAINT, "%s: %s", what, detail);
   else
     g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO, "%s (database %s): %s",
                  what, self->path, detail);
+}
+
+gboolean
+sesame_store_error_is_unavailable (const GError *error)
+{
+  return g_error_matches (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_FULL) ||
+         g_error_matches (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_READ_ONLY);
 }
 
 /* Statements */

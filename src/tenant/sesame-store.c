@@ -638,7 +638,13 @@ checkpoint_thread (gpointer user_data)
       /* SQLITE_BUSY only means another checkpoint ran meanwhile. */
       rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                       NULL, NULL);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      /* A full disk only postpones checkpoints: the WAL keeps what they
+       * would have copied, and the next one catches up once there is room. */
+      if ((rc & 0xff) == SQLITE_FULL ||
+          ((rc & 0xff) == SQLITE_IOERR &&
+           sqlite3_system_errno (self->checkpoint_db) == ENOSPC))
+        g_debug ("Checkpointing %s postponed: the disk is full", self->path);
+      else if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         g_warning ("Checkpointing %s failed: %s", self->path,
                    sqlite3_errmsg (self->checkpoint_db));
       g_mutex_lock (&self->checkpoint_lock);
@@ -812,6 +818,7 @@ sesame_store_init (SesameStore *self)
   self->marks = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
   sesame_store_key_cache_init (self);
+  self->event_retention = SESAME_STORE_DEFAULT_EVENT_RETENTION;
   g_mutex_init (&self->checkpoint_lock);
   g_cond_init (&self->checkpoint_cond);
 }

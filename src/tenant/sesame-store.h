@@ -39,14 +39,20 @@ typedef enum
   SESAME_STORE_ERROR_CONFLICT,             /* a unique key is taken: credential id, username, … */
   SESAME_STORE_ERROR_CONSTRAINT,           /* a foreign key or check: unknown user, bad setting */
   SESAME_STORE_ERROR_SCHEMA_TOO_NEW,       /* the file was written by a newer Sesame */
-  SESAME_STORE_ERROR_IO,                   /* cannot open, corrupt, full, locked, closed */
+  SESAME_STORE_ERROR_IO,                   /* cannot open, corrupt, locked, closed */
   SESAME_STORE_ERROR_ALREADY_USED,         /* the challenge was consumed before: a replay */
   SESAME_STORE_ERROR_EXPIRED,              /* the challenge is past its expiry */
   SESAME_STORE_ERROR_SECRET_KEY_MISMATCH,  /* the presented secret key is not the tenant's */
   SESAME_STORE_ERROR_STALE,                /* the row moved on since it was read: a sign count */
+  SESAME_STORE_ERROR_FULL,                 /* the disk (or quota) is full: nothing was written */
+  SESAME_STORE_ERROR_READ_ONLY,            /* the file or its folder cannot be written */
 } SesameStoreError;
 
 GQuark sesame_store_error_quark (void);
+
+/* TRUE for FULL and READ_ONLY: the store works again, without being
+ * reopened, once the disk has room or is writable again. */
+gboolean sesame_store_error_is_unavailable (const GError *error);
 
 /* Records. Allocate with g_new0() (or sesame_tenant_new()); every pointer
  * member is owned by the record and freed by its _free function. */
@@ -346,6 +352,20 @@ GPtrArray       *sesame_store_list_events    (SesameStore *self,
                                               gint64       after_id,
                                               const char  *action_key,
                                               guint        limit,
+                                              GError     **error);
+
+/* The event log is bounded: each tenant keeps its newest @max_per_tenant
+ * events (0: all of them; by default SESAME_STORE_DEFAULT_EVENT_RETENTION),
+ * so a tenant that runs for weeks does not grow without end. Appending
+ * trims now and then, so a tenant may briefly hold a few hundred more;
+ * sesame_store_trim_events() applies the bound at once. */
+#define SESAME_STORE_DEFAULT_EVENT_RETENTION 100000
+
+void             sesame_store_set_event_retention (SesameStore *self,
+                                                   guint        max_per_tenant);
+guint            sesame_store_get_event_retention (SesameStore *self);
+gboolean         sesame_store_trim_events    (SesameStore *self,
+                                              guint       *n_removed,
                                               GError     **error);
 
 /*

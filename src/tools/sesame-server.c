@@ -38,6 +38,9 @@ static char *opt_tenant_id;
 static char *opt_secret_key;
 static gint64 opt_challenge_lifetime = -1;   /* -1: not given */
 static char *opt_user_verification;
+static int opt_idle_timeout = -1;      /* -1: not given */
+static int opt_request_timeout = -1;
+static gint64 opt_event_retention = -1;
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -61,6 +64,13 @@ static const GOptionEntry entries[] = {
   { "user-verification", 0, 0, G_OPTION_ARG_STRING, &opt_user_verification,
     "The tenant's user verification policy: required, preferred or discouraged "
     "(default preferred; kept between starts)", "POLICY" },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_idle_timeout,
+    "Seconds a connection may stay silent before it is closed (default 60; 0: never)",
+    "SECONDS" },
+  { "request-timeout", 0, 0, G_OPTION_ARG_INT, &opt_request_timeout,
+    "Seconds a request has to arrive in full (default 30; 0: no limit)", "SECONDS" },
+  { "event-retention", 0, 0, G_OPTION_ARG_INT64, &opt_event_retention,
+    "Events kept per tenant, the newest ones (default 100000; 0: keep all)", "N" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
   { NULL }
@@ -126,6 +136,12 @@ run (GMainLoop *loop,
   if (opt_challenge_lifetime != -1 &&
       (opt_challenge_lifetime < 1 || opt_challenge_lifetime > 24 * 60 * 60))
     return usage_error (context, "--challenge-lifetime takes 1 to 86400 seconds");
+  if (opt_idle_timeout < -1 || opt_idle_timeout > 24 * 60 * 60)
+    return usage_error (context, "--idle-timeout takes 0 to 86400 seconds");
+  if (opt_request_timeout < -1 || opt_request_timeout > 24 * 60 * 60)
+    return usage_error (context, "--request-timeout takes 0 to 86400 seconds");
+  if (opt_event_retention < -1 || opt_event_retention > G_MAXUINT32)
+    return usage_error (context, "--event-retention takes a number of events (0: keep all)");
   if (opt_bind && !g_hostname_is_ip_address (opt_bind))
     return usage_error (context, "--bind takes an IP address, e.g. 127.0.0.1 or 0.0.0.0");
 
@@ -145,6 +161,8 @@ run (GMainLoop *loop,
       g_printerr ("sesame-server: %s\n", error->message);
       return EXIT_FAILED;
     }
+  if (opt_event_retention >= 0)
+    sesame_store_set_event_retention (store, (guint) opt_event_retention);
   /* A request never waits for a checkpoint's fsync. */
   if (!sesame_store_checkpoint_in_background (store, CHECKPOINT_INTERVAL_MS, &error))
     {
@@ -158,6 +176,12 @@ run (GMainLoop *loop,
       g_printerr ("sesame-server: %s\n", error->message);
       return EXIT_FAILED;
     }
+  if (opt_idle_timeout >= 0 || opt_request_timeout >= 0)
+    sesame_server_set_timeouts (server,
+                                opt_idle_timeout >= 0 ? (guint) opt_idle_timeout
+                                                      : SESAME_SERVER_IDLE_TIMEOUT,
+                                opt_request_timeout >= 0 ? (guint) opt_request_timeout
+                                                         : SESAME_SERVER_REQUEST_TIMEOUT);
   if (!sesame_server_listen (server, opt_bind, (guint) opt_port, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
@@ -186,6 +210,12 @@ run (GMainLoop *loop,
       return EXIT_FAILED;
     }
   sesame_server_start_sample_app (server, secret_key);
+  /* A bound lowered since the last run holds from the start. */
+  if (!sesame_store_trim_events (store, NULL, &error))
+    {
+      g_printerr ("sesame-server: %s\n", error->message);
+      return EXIT_FAILED;
+    }
 
   /* The contract the tests parse: these lines, then a flush. */
   printf ("Sesame local tenant is running.\n"

@@ -55,6 +55,16 @@ iterate_until (const gboolean *done,
   return *done;
 }
 
+void
+sesame_test_iterate_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -649,6 +659,8 @@ status_fits_code (guint       status,
     { "challenge_replayed", { 400, 409 } },
     { "challenge_not_found", { 404, 400 } },
     { "method_not_allowed", { 405, 0 } },
+    /* The disk is full or read-only. */
+    { "service_unavailable", { 503, 0 } },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (table); i++)

@@ -78,6 +78,10 @@ void              sesame_test_server_free      (SesameTestServer *self);
 int               sesame_test_server_run_to_exit (const char * const *args,
                                                   char              **output);
 
+/* Iterates the thread-default main context for @ms milliseconds (so that
+ * asynchronous clients run meanwhile). */
+void              sesame_test_iterate_for      (guint ms);
+
 /* HTTP */
 
 typedef struct
