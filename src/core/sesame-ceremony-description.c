@@ -26,17 +26,6 @@ error_name (const GError *error)
   return sesame_webauthn_error_to_string (SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL);
 }
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
 
 static void
 add_boolean (JsonBuilder *builder,
@@ -68,29 +57,11 @@ static void
 add_error (JsonBuilder  *builder,
            const GError *error)
 {
-  add_string (builder, "error", error_name (error));
-  add_string (builder, "message", error->message);
+  sesame_json_builder_add_string (builder, "error", error_name (error));
+  sesame_json_builder_add_string (builder, "message", error->message);
 }
 
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
 
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* One buffer of the response, read on its own so that a fault elsewhere in
  * the credential does not hide it. */
@@ -99,7 +70,7 @@ get_buffer (JsonObject  *response,
             const char  *member,
             GError     **error)
 {
-  const char *text = get_string (response, member);
+  const char *text = sesame_json_member_string (response, member);
   GBytes *bytes;
 
   if (!text)
@@ -173,7 +144,7 @@ add_certificate_name (JsonBuilder     *builder,
     }
   len = BIO_get_mem_data (bio, &data);
   text = g_utf8_make_valid (data ? data : "", len);
-  add_string (builder, member, text);
+  sesame_json_builder_add_string (builder, member, text);
 }
 
 static void
@@ -190,7 +161,7 @@ add_certificate_time (JsonBuilder     *builder,
                                      tm.tm_hour, tm.tm_min, tm.tm_sec);
   if (date_time)
     text = g_date_time_format_iso8601 (date_time);
-  add_string (builder, member, text);
+  sesame_json_builder_add_string (builder, member, text);
 }
 
 static void
@@ -202,7 +173,7 @@ add_certificate_serial (JsonBuilder        *builder,
   g_autofree char *text = hex ? g_ascii_strdown (hex, -1) : NULL;
 
   OPENSSL_free (hex);
-  add_string (builder, "serial", text);
+  sesame_json_builder_add_string (builder, "serial", text);
 }
 
 static void
@@ -230,10 +201,10 @@ describe_certificate (GBytes      *der,
 
       /* Leave nothing on OpenSSL's error queue for the core to trip over. */
       ERR_clear_error ();
-      add_string (builder, "error", sesame_webauthn_error_to_string (code));
-      add_string (builder, "message", "not a DER X.509 certificate");
+      sesame_json_builder_add_string (builder, "error", sesame_webauthn_error_to_string (code));
+      sesame_json_builder_add_string (builder, "message", "not a DER X.509 certificate");
     }
-  add_string (builder, "der", base64);
+  sesame_json_builder_add_string (builder, "der", base64);
   json_builder_end_object (builder);
 }
 
@@ -311,20 +282,21 @@ describe_attestation (const char               *fmt,
   g_autoptr(GPtrArray) certificates = collect_certificates (fmt, statement);
   gint64 alg;
 
-  add_string (builder, "fmt", fmt);
+  sesame_json_builder_add_string (builder, "fmt", fmt);
   if (sesame_cbor_get_int (sesame_cbor_map_get_str (statement, "alg"), &alg))
     {
       add_int (builder, "alg", alg);
-      add_string (builder, "algName",
-                  alg >= G_MININT && alg <= G_MAXINT ? sesame_cose_algorithm_to_string ((int) alg)
-                                                     : NULL);
+      sesame_json_builder_add_string (builder, "algName",
+                                      alg >= G_MININT && alg <= G_MAXINT
+                                        ? sesame_cose_algorithm_to_string ((int) alg)
+                                        : NULL);
     }
   if (registration)
     {
-      add_string (builder, "type",
-                  sesame_attestation_type_to_string (registration->attestation_type));
+      sesame_json_builder_add_string (builder, "type",
+                                      sesame_attestation_type_to_string (registration->attestation_type));
       add_boolean (builder, "trustAnchored", registration->trust_anchored);
-      add_string (builder, "trustDetail", registration->trust_detail);
+      sesame_json_builder_add_string (builder, "trustDetail", registration->trust_detail);
     }
   else
     {
@@ -399,11 +371,13 @@ describe_credential (SesameCeremony            ceremony,
                      const SesameRegistration *registration,
                      JsonBuilder              *builder)
 {
-  JsonObject *response = get_object (credential, "response");
+  JsonObject *response = sesame_json_member_object (credential, "response");
+  const char *user_handle = sesame_json_member_string (response, "userHandle");
 
-  add_string (builder, "credentialId", get_string (credential, "id"));
-  if (ceremony == SESAME_CEREMONY_AUTHENTICATION && get_string (response, "userHandle"))
-    add_string (builder, "userHandle", get_string (response, "userHandle"));
+  sesame_json_builder_add_string (builder, "credentialId",
+                                  sesame_json_member_string (credential, "id"));
+  if (ceremony == SESAME_CEREMONY_AUTHENTICATION && user_handle)
+    sesame_json_builder_add_string (builder, "userHandle", user_handle);
   describe_client_data (response, builder);
   if (ceremony == SESAME_CEREMONY_REGISTRATION)
     describe_attestation_object (response, registration, builder);
@@ -454,7 +428,7 @@ sesame_ceremony_describe_credential (SesameCeremony  ceremony,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
+  sesame_json_builder_add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
   if (credential && JSON_NODE_HOLDS_OBJECT (credential))
     describe_credential (ceremony, json_node_get_object (credential), NULL, builder);
   json_builder_end_object (builder);
@@ -578,8 +552,8 @@ add_checks (ChecksState     *state,
         status = "passed";
 
       json_builder_begin_object (state->builder);
-      add_string (state->builder, "check", info->check);
-      add_string (state->builder, "status", status);
+      sesame_json_builder_add_string (state->builder, "check", info->check);
+      sesame_json_builder_add_string (state->builder, "status", status);
       json_builder_set_member_name (state->builder, "codes");
       json_builder_begin_array (state->builder);
       for (const SesameWebauthnError *code = info->codes; (int) *code != -1; code++)
@@ -665,7 +639,7 @@ sesame_ceremony_describe (SesameCeremony            ceremony,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
+  sesame_json_builder_add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
   if (credential && JSON_NODE_HOLDS_OBJECT (credential))
     describe_credential (ceremony, json_node_get_object (credential), registration, builder);
   describe_verdict (registration, assertion, error, builder);

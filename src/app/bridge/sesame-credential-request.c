@@ -49,6 +49,10 @@ struct _SesameCredentialRequest
   gboolean conditional;
   guint    timeout_ms;
 
+  JsonNode *options;         /* the page's publicKey options, as sent */
+  JsonNode *credential;      /* the credential the page got, toJSON() form; NULL: none */
+  GError   *error;           /* why a failed request failed */
+
   WebKitScriptMessageReply *reply;
   JSCContext *context;
   gint64      page_id;
@@ -113,6 +117,9 @@ sesame_credential_request_finalize (GObject *object)
   g_clear_pointer (&self->algorithms, g_array_unref);
   g_clear_pointer (&self->credential_ids, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->options, json_node_unref);
+  g_clear_pointer (&self->credential, json_node_unref);
+  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (sesame_credential_request_parent_class)->finalize (object);
 }
@@ -689,6 +696,7 @@ sesame_credential_request_new_from_json (SesameCredentialRequestKind kind,
     return NULL;
 
   build_client_data (self, challenge);
+  self->options = json_node_init_object (json_node_alloc (), public_key);
 
   return g_steal_pointer (&self);
 }
@@ -758,6 +766,7 @@ sesame_credential_request_fail (SesameCredentialRequest        *self,
   if (self->reply != NULL)
     sesame_bridge_reply_send_error (self->reply, self->context, self->page_id, error);
 
+  self->error = g_error_copy (error);
   finish (self, outcome);
 }
 
@@ -789,6 +798,30 @@ sesame_credential_request_get_context (SesameCredentialRequest *self)
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
   return self->context;
+}
+
+JsonNode *
+sesame_credential_request_get_options (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->options;
+}
+
+JsonNode *
+sesame_credential_request_get_credential (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->credential;
+}
+
+const GError *
+sesame_credential_request_get_error (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->error;
 }
 
 GBytes *
@@ -925,7 +958,9 @@ answer (SesameCredentialRequest *self,
         JsonBuilder             *builder)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  JsonNode *credential = json_object_get_member (json_node_get_object (root), "credential");
 
+  self->credential = json_node_copy (credential);
   if (self->reply != NULL)
     sesame_bridge_reply_send (self->reply, self->context, root);
   finish (self, SESAME_CREDENTIAL_REQUEST_SUCCEEDED);

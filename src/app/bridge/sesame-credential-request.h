@@ -15,6 +15,7 @@
  */
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,15 @@ gboolean    sesame_credential_request_wants_pin           (SesameCredentialReque
  * first. create: empty. An array of SesameCredentialCandidate, owned by
  * the request. */
 GPtrArray  *sesame_credential_request_get_candidates      (SesameCredentialRequest *self);
+
+/* For the inspector: the publicKey options the page passed, as it passed
+ * them (buffers as base64url strings); the credential it was answered with
+ * in PublicKeyCredential.toJSON() form, NULL unless the request SUCCEEDED;
+ * why it ended otherwise (NULL while pending, after success, or when the
+ * page went away). */
+JsonNode     *sesame_credential_request_get_options    (SesameCredentialRequest *self);
+JsonNode     *sesame_credential_request_get_credential (SesameCredentialRequest *self);
+const GError *sesame_credential_request_get_error      (SesameCredentialRequest *self);
 
 /*
  * The user's answer. @credential_id picks a candidate (get; NULL: the
