@@ -18,6 +18,7 @@ struct _SesameActivityItem
   char *action_key;
   char *action_code;
   char *user_id;
+  char *user_name;
   char *state;
   char *verification_method;
   char *aaguid;
@@ -61,6 +62,7 @@ sesame_activity_item_finalize (GObject *object)
   g_free (self->action_key);
   g_free (self->action_code);
   g_free (self->user_id);
+  g_free (self->user_name);
   g_free (self->state);
   g_free (self->verification_method);
   g_free (self->aaguid);
@@ -360,6 +362,24 @@ sesame_activity_item_get_user_id (SesameActivityItem *self)
 }
 
 const char *
+sesame_activity_item_get_user_name (SesameActivityItem *self)
+{
+  g_return_val_if_fail (SESAME_IS_ACTIVITY_ITEM (self), NULL);
+  return self->user_name ? self->user_name : self->user_id;
+}
+
+void
+sesame_activity_item_set_user_name (SesameActivityItem *self,
+                                    const char         *user_name)
+{
+  g_return_if_fail (SESAME_IS_ACTIVITY_ITEM (self));
+  if (g_strcmp0 (self->user_name, user_name) == 0)
+    return;
+  set_string (&self->user_name, user_name);
+  changed (self);
+}
+
+const char *
 sesame_activity_item_get_state (SesameActivityItem *self)
 {
   g_return_val_if_fail (SESAME_IS_ACTIVITY_ITEM (self), NULL);
@@ -591,14 +611,14 @@ contains_folded (const char *haystack,
 
 gboolean
 sesame_activity_item_matches (SesameActivityItem *self,
-                              const char         *user_id,
+                              const char         *user,
                               const char         *action_code,
                               int                 outcome,
                               const char         *search_folded)
 {
   g_return_val_if_fail (SESAME_IS_ACTIVITY_ITEM (self), FALSE);
 
-  if (user_id && *user_id && g_strcmp0 (self->user_id, user_id) != 0)
+  if (user && *user && g_strcmp0 (sesame_activity_item_get_user_name (self), user) != 0)
     return FALSE;
   if (action_code && *action_code && g_strcmp0 (self->action_code, action_code) != 0)
     return FALSE;
@@ -609,6 +629,7 @@ sesame_activity_item_matches (SesameActivityItem *self,
 
   if (contains_folded (self->action_code, search_folded) ||
       contains_folded (self->user_id, search_folded) ||
+      contains_folded (self->user_name, search_folded) ||
       contains_folded (self->state, search_folded) ||
       contains_folded (self->origin, search_folded) ||
       contains_folded (self->aaguid, search_folded) ||

@@ -66,6 +66,10 @@ void                  sesame_activity_item_set_action       (SesameActivityItem 
                                                              const SesameAction *action);
 const char           *sesame_activity_item_get_action_code  (SesameActivityItem *self);
 const char           *sesame_activity_item_get_user_id      (SesameActivityItem *self);
+/* The user's username on the tenant when known, else the user id. */
+const char           *sesame_activity_item_get_user_name    (SesameActivityItem *self);
+void                  sesame_activity_item_set_user_name    (SesameActivityItem *self,
+                                                             const char         *user_name);
 /* The action's state ("CHALLENGE_SUCCEEDED", …), NULL when not an action. */
 const char           *sesame_activity_item_get_state        (SesameActivityItem *self);
 const char           *sesame_activity_item_get_verification_method (SesameActivityItem *self);
@@ -106,11 +110,12 @@ const char           *sesame_activity_item_get_last_kind    (SesameActivityItem 
  * array of SesameActivityStep that borrows from the item. */
 GPtrArray            *sesame_activity_item_dup_steps        (SesameActivityItem *self);
 
-/* The filters of the Activity view: NULL (or "") matches anything;
+/* The filters of the Activity view: NULL (or "") matches anything; @user
+ * is compared with sesame_activity_item_get_user_name();
  * @search is matched, case-folded, against code, user, state, origin,
  * authenticator and every event's reason. */
 gboolean              sesame_activity_item_matches          (SesameActivityItem *self,
-                                                             const char         *user_id,
+                                                             const char         *user,
                                                              const char         *action_code,
                                                              int                 outcome,
                                                              const char         *search_folded);

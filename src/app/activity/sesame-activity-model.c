@@ -24,9 +24,12 @@ struct _SesameActivityModel
   GHashTable *by_challenge; /* challenge id → item (borrowed) */
   GHashTable *record_items; /* SesameCeremonyRecord → item (borrowed) */
   GPtrArray *pending;      /* SesameCeremonyRecord waiting for the tenant's verdict */
-  gboolean batch;          /* loading a page: no per-item signals */
+  gboolean batch;          /* taking a batch of events: no per-item signals */
+  guint batch_lowest;      /* the oldest index the batch touched */
+  GPtrArray *queue;        /* SesameEvent announced, not taken in yet */
+  guint flush_id;
 
-  GtkStringList *user_ids;
+  GtkStringList *user_names;
   GHashTable *seen_users;
   GtkStringList *action_codes;
   GHashTable *seen_codes;
@@ -98,7 +101,11 @@ item_changed_cb (SesameActivityItem  *item,
 {
   guint position;
 
-  if (!self->batch && position_of (self, item, &position))
+  if (!position_of (self, item, &position))
+    return;
+  if (self->batch)
+    self->batch_lowest = MIN (self->batch_lowest, self->items->len - 1 - position);
+  else
     g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
 }
 
@@ -117,7 +124,7 @@ static void
 note_choices (SesameActivityModel *self,
               SesameActivityItem  *item)
 {
-  note_choice (self->user_ids, self->seen_users, sesame_activity_item_get_user_id (item));
+  note_choice (self->user_names, self->seen_users, sesame_activity_item_get_user_name (item));
   note_choice (self->action_codes, self->seen_codes, sesame_activity_item_get_action_code (item));
 }
 
@@ -127,6 +134,8 @@ append_item (SesameActivityModel *self,
 {
   SesameActivityItem *item = sesame_activity_item_new (action_key);
 
+  if (self->batch)
+    self->batch_lowest = MIN (self->batch_lowest, self->items->len);
   g_ptr_array_add (self->items, item);
   g_signal_connect_object (item, "changed", G_CALLBACK (item_changed_cb), self, 0);
   if (action_key)
@@ -156,6 +165,8 @@ remove_item (SesameActivityModel *self,
   if (sesame_activity_item_get_action_key (item))
     g_hash_table_remove (self->by_key, sesame_activity_item_get_action_key (item));
   g_signal_handlers_disconnect_by_data (item, self);
+  if (self->batch)
+    self->batch_lowest = MIN (self->batch_lowest, self->items->len - 1 - position);
   g_ptr_array_remove_index (self->items, self->items->len - 1 - position);
   if (!self->batch)
     g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
@@ -171,13 +182,18 @@ refresh_action (SesameActivityModel *self,
   SesameStore *store = sesame_server_get_store (self->server);
   const char *key = sesame_activity_item_get_action_key (item);
   g_autoptr(SesameAction) action = NULL;
+  g_autoptr(SesameUser) user = NULL;
+  const char *user_id;
 
-  if (!key)
-    return;
   /* Gone with its user: the events still say what happened. */
-  action = sesame_store_get_action (store, self->tenant_id, key, NULL);
+  action = key ? sesame_store_get_action (store, self->tenant_id, key, NULL) : NULL;
   if (action)
     sesame_activity_item_set_action (item, action);
+  user_id = sesame_activity_item_get_user_id (item);
+  if (user_id)
+    user = sesame_store_get_user (store, self->tenant_id, user_id, NULL);
+  if (user && user->username)
+    sesame_activity_item_set_user_name (item, user->username);
 }
 
 /* A sign-in names the passkey, not its AAGUID: read that from the passkey. */
@@ -222,24 +238,52 @@ attach_record (SesameActivityModel  *self,
   g_object_unref (record);
 }
 
-/* The tenant judged a credential: join the ceremony that produced it. */
+/* The tenant judged a credential: join the ceremony that produced it, the
+ * newest one with that credential (a passkey signs in many times; an older
+ * ceremony whose credential the page never posted waits in vain). */
 static void
 match_pending (SesameActivityModel *self,
                SesameActivityItem  *item,
                const SesameEvent   *event)
 {
-  for (guint i = 0; i < self->pending->len; i++)
+  for (guint i = self->pending->len; i > 0; i--)
     {
-      SesameCeremonyRecord *record = self->pending->pdata[i];
+      SesameCeremonyRecord *record = self->pending->pdata[i - 1];
 
       if (sesame_ceremony_record_is_verdict (record, event))
         {
           sesame_ceremony_record_set_verdict (record, event);
           attach_record (self, record, item);
-          g_ptr_array_remove_index (self->pending, i);
+          g_ptr_array_remove_index (self->pending, i - 1);
           return;
         }
     }
+}
+
+/* The SDK's signIn() asks for a sign-in challenge, then for the options,
+ * which replace it with a challenge of their own; the tenant logs each
+ * with its own id and does not say that one replaced the other. Join the
+ * options to the newest lone sign-in challenge from the same origin. */
+static SesameActivityItem *
+find_sign_in_start (SesameActivityModel *self,
+                    const SesameEvent   *event)
+{
+  guint looked = 0;
+
+  if (!g_str_equal (event->kind, "authentication-options") || event->action_key)
+    return NULL;
+  for (guint i = self->items->len; i > 0 && looked < 16; i--, looked++)
+    {
+      SesameActivityItem *item = self->items->pdata[i - 1];
+      GPtrArray *events = sesame_activity_item_get_events (item);
+      SesameEvent *first = events->len == 1 ? events->pdata[0] : NULL;
+
+      if (first && g_str_equal (first->kind, "challenge") && !first->action_key &&
+          g_strcmp0 (first->origin, event->origin) == 0 &&
+          sesame_activity_item_get_ceremonies (item)->len == 0)
+        return item;
+    }
+  return NULL;
 }
 
 static void
@@ -247,6 +291,8 @@ take_event (SesameActivityModel *self,
             const SesameEvent   *event,
             GHashTable          *touched)
 {
+  /* Called in a batch (begin_batch()); @touched collects the items whose
+   * action is read again once the batch is in. */
   g_autofree char *challenge_id = sesame_event_dup_detail (event, "challengeId");
   SesameActivityItem *item = NULL;
   SesameActivityItem *by_challenge = NULL;
@@ -277,18 +323,74 @@ take_event (SesameActivityModel *self,
       remove_item (self, by_challenge);
     }
   if (!item)
+    item = find_sign_in_start (self, event);
+  if (!item)
     item = append_item (self, event->action_key);
   if (challenge_id)
     g_hash_table_replace (self->by_challenge, g_steal_pointer (&challenge_id), item);
 
   sesame_activity_item_add_event (item, event);
-  if (touched)
-    g_hash_table_add (touched, item);
-  else
-    refresh_action (self, item);
+  g_hash_table_add (touched, item);
   refresh_authenticator (self, item, event);
   match_pending (self, item, event);
-  note_choices (self, item);
+}
+
+/* Events come in batches (a page read from the store, or what was
+ * announced since the last main-loop iteration) and the list hears of a
+ * batch once: a burst of thousands then costs the views one update, not
+ * one each. Items only join at the newest end, so the batch changed the
+ * list from the oldest item it touched to the newest. */
+static void
+take_batch (SesameActivityModel *self,
+            GPtrArray           *events)
+{
+  g_autoptr(GHashTable) touched = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer item;
+  guint before = self->items->len;
+
+  self->batch = TRUE;
+  self->batch_lowest = G_MAXUINT;
+  for (guint i = 0; i < events->len; i++)
+    take_event (self, events->pdata[i], touched);
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      refresh_action (self, item);
+      note_choices (self, item);
+    }
+  self->batch = FALSE;
+
+  if (self->batch_lowest != G_MAXUINT)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, before - MIN (before, self->batch_lowest),
+                                self->items->len - self->batch_lowest);
+}
+
+/* Takes in at most @limit queued events (0: all). */
+static void
+flush_queue (SesameActivityModel *self,
+             guint                limit)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
+  guint n = limit ? MIN (limit, self->queue->len) : self->queue->len;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (events, g_steal_pointer (&self->queue->pdata[i]));
+  g_ptr_array_remove_range (self->queue, 0, n);
+  if (events->len > 0)
+    take_batch (self, events);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  SesameActivityModel *self = user_data;
+
+  flush_queue (self, SESAME_ACTIVITY_MODEL_PAGE);
+  if (self->queue->len > 0)
+    return G_SOURCE_CONTINUE;
+  self->flush_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -299,7 +401,9 @@ event_added_cb (SesameServer        *server,
   /* While loading, the pages will read it. */
   if (self->load_id)
     return;
-  take_event (self, event, NULL);
+  g_ptr_array_add (self->queue, sesame_event_copy (event));
+  if (!self->flush_id)
+    self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, flush_cb, self, NULL);
 }
 
 static gboolean
@@ -307,11 +411,7 @@ load_page_cb (gpointer user_data)
 {
   SesameActivityModel *self = user_data;
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(GHashTable) touched = NULL;
   g_autoptr(GError) error = NULL;
-  GHashTableIter iter;
-  gpointer item;
-  guint before = self->items->len;
 
   events = sesame_store_list_events (sesame_server_get_store (self->server), self->tenant_id,
                                      self->last_id, NULL, SESAME_ACTIVITY_MODEL_PAGE, &error);
@@ -323,21 +423,7 @@ load_page_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  touched = g_hash_table_new (NULL, NULL);
-  self->batch = TRUE;
-  for (guint i = 0; i < events->len; i++)
-    take_event (self, events->pdata[i], touched);
-  g_hash_table_iter_init (&iter, touched);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
-    {
-      refresh_action (self, item);
-      note_choices (self, item);
-    }
-  self->batch = FALSE;
-
-  /* Items only ever join at the newest end while loading, but a merge may
-   * have removed older ones: tell the views the whole story. */
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, before, self->items->len);
+  take_batch (self, events);
 
   if (events->len < SESAME_ACTIVITY_MODEL_PAGE)
     {
@@ -369,6 +455,9 @@ static void
 stop_following (SesameActivityModel *self)
 {
   g_clear_handle_id (&self->load_id, g_source_remove);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->queue)
+    g_ptr_array_set_size (self->queue, 0);
   if (self->server)
     g_clear_signal_handler (&self->event_handler, self->server);
   g_clear_object (&self->server);
@@ -441,27 +530,6 @@ find_waiting_item (SesameActivityModel  *self,
   return NULL;
 }
 
-/* The verdict may have come first (the page posts the credential at once). */
-static gboolean
-find_verdict (SesameActivityModel  *self,
-              SesameCeremonyRecord *record)
-{
-  for (guint i = self->items->len; i > 0; i--)
-    {
-      SesameActivityItem *item = self->items->pdata[i - 1];
-      GPtrArray *events = sesame_activity_item_get_events (item);
-
-      for (guint j = events->len; j > 0; j--)
-        if (sesame_ceremony_record_is_verdict (record, events->pdata[j - 1]))
-          {
-            sesame_ceremony_record_set_verdict (record, events->pdata[j - 1]);
-            attach_record (self, record, item);
-            return TRUE;
-          }
-    }
-  return FALSE;
-}
-
 void
 sesame_activity_model_add_ceremony (SesameActivityModel  *self,
                                     SesameCeremonyRecord *record)
@@ -471,8 +539,12 @@ sesame_activity_model_add_ceremony (SesameActivityModel  *self,
   g_return_if_fail (SESAME_IS_ACTIVITY_MODEL (self));
   g_return_if_fail (SESAME_IS_CEREMONY_RECORD (record));
 
-  if (g_hash_table_contains (self->record_items, record) || find_verdict (self, record))
+  /* The bridge reports a ceremony before the page can post its
+   * credential, so the tenant's verdict is always still to come. */
+  if (g_hash_table_contains (self->record_items, record))
     return;
+  /* The options the ceremony answered may still wait in the queue. */
+  flush_queue (self, 0);
   item = find_waiting_item (self, record);
   if (!item)
     item = append_item (self, NULL);
@@ -505,14 +577,20 @@ sesame_activity_model_clear (SesameActivityModel *self)
         self->last_id = ((SesameEvent *) newest->pdata[newest->len - 1])->id;
       g_signal_emit (self, signals[LOADED], 0);
     }
+  /* What was announced is cleared too. */
+  if (self->queue->len > 0)
+    self->last_id = MAX (self->last_id,
+                         ((SesameEvent *) self->queue->pdata[self->queue->len - 1])->id);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_ptr_array_set_size (self->queue, 0);
   reset (self);
 }
 
 GListModel *
-sesame_activity_model_get_user_ids (SesameActivityModel *self)
+sesame_activity_model_get_user_names (SesameActivityModel *self)
 {
   g_return_val_if_fail (SESAME_IS_ACTIVITY_MODEL (self), NULL);
-  return G_LIST_MODEL (self->user_ids);
+  return G_LIST_MODEL (self->user_names);
 }
 
 GListModel *
@@ -558,7 +636,8 @@ sesame_activity_model_finalize (GObject *object)
   g_clear_pointer (&self->by_challenge, g_hash_table_unref);
   g_clear_pointer (&self->record_items, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
-  g_clear_object (&self->user_ids);
+  g_clear_pointer (&self->queue, g_ptr_array_unref);
+  g_clear_object (&self->user_names);
   g_clear_pointer (&self->seen_users, g_hash_table_unref);
   g_clear_object (&self->action_codes);
   g_clear_pointer (&self->seen_codes, g_hash_table_unref);
@@ -586,7 +665,8 @@ sesame_activity_model_init (SesameActivityModel *self)
   self->by_challenge = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->record_items = g_hash_table_new (NULL, NULL);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
-  self->user_ids = gtk_string_list_new (NULL);
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
+  self->user_names = gtk_string_list_new (NULL);
   self->seen_users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->action_codes = gtk_string_list_new (NULL);
   self->seen_codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

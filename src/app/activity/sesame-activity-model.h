@@ -5,7 +5,9 @@
  * SesameActivityModel: the tenant's activity as a GListModel of
  * SesameActivityItem, newest first, for a GtkListView. It reads the
  * stored events in pages from a low-priority idle (so that thousands do
- * not stall the window), then follows SesameServer::event-added. Events
+ * not stall the window), then follows SesameServer::event-added, taking
+ * what was announced in batches from an idle, so that a burst costs the
+ * views one update per batch rather than one per event. Events
  * are grouped by action; an open sign-in's challenge joins the action it
  * became through the challenge id both events carry. The ceremonies the
  * built-in authenticator answered are added by the window and joined to
@@ -20,7 +22,7 @@
 
 G_BEGIN_DECLS
 
-/* Events read per idle callback while loading. */
+/* Events taken in per idle callback, while loading and after a burst. */
 #define SESAME_ACTIVITY_MODEL_PAGE 500
 
 #define SESAME_TYPE_ACTIVITY_MODEL (sesame_activity_model_get_type ())
@@ -45,8 +47,9 @@ SesameActivityItem  *sesame_activity_model_find_ceremony_item (SesameActivityMod
  * shown again (until the model is given a server again). */
 void                 sesame_activity_model_clear          (SesameActivityModel  *self);
 
-/* The users and action codes seen, in order of appearance: GtkStringList. */
-GListModel          *sesame_activity_model_get_user_ids   (SesameActivityModel  *self);
+/* The users (their usernames where the tenant knows them, else their ids)
+ * and action codes seen, in order of appearance: GtkStringList. */
+GListModel          *sesame_activity_model_get_user_names (SesameActivityModel  *self);
 GListModel          *sesame_activity_model_get_action_codes (SesameActivityModel *self);
 
 /* Every shown event and ceremony as JSON Lines, action by action, oldest

@@ -12,7 +12,7 @@
 
 struct _SesameActivityView
 {
-  AdwBin parent_instance;
+  GtkWidget parent_instance;
 
   /* Template widgets */
   GtkStack *stack;
@@ -33,7 +33,6 @@ struct _SesameActivityView
   SesameInspector *inspector;
 
   SesameApplication *app;       /* weak */
-  SesameCredentialsBridge *bridge;
   SesameActivityModel *model;
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
@@ -41,6 +40,7 @@ struct _SesameActivityView
   SesameActivityItem *shown;    /* the item the details show */
   gulong shown_handler;
   gboolean follow_latest;
+  gboolean model_changing;      /* the selection moves with the list, not the user */
 
   char *filter_user;
   char *filter_code;
@@ -49,7 +49,7 @@ struct _SesameActivityView
   GtkFileChooserNative *chooser;
 };
 
-G_DEFINE_FINAL_TYPE (SesameActivityView, sesame_activity_view, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (SesameActivityView, sesame_activity_view, GTK_TYPE_WIDGET)
 
 /* The outcome drop-down's rows, in order, and what each filters for. */
 static const struct { const char *label; int outcome; } outcome_choices[] = {
@@ -154,7 +154,7 @@ dup_summary (SesameActivityView *self,
 {
   g_autofree char *authenticator = dup_authenticator_name (self, item);
   const char *parts[] = {
-    sesame_activity_item_get_user_id (item),
+    sesame_activity_item_get_user_name (item),
     sesame_activity_item_get_verification_method (item),
     authenticator,
     sesame_activity_item_get_origin (item),
@@ -373,7 +373,9 @@ selection_changed_cb (SesameActivityView *self)
 {
   guint selected = gtk_single_selection_get_selected (self->selection);
 
-  self->follow_latest = selected == 0 || selected == GTK_INVALID_LIST_POSITION;
+  /* Only the user's choice says whether to follow the newest action. */
+  if (!self->model_changing)
+    self->follow_latest = selected == 0 || selected == GTK_INVALID_LIST_POSITION;
   show_item (self, gtk_single_selection_get_selected_item (self->selection));
 }
 
@@ -392,6 +394,13 @@ update_count (SesameActivityView *self)
   gtk_label_set_text (self->count_label, text);
 }
 
+/* Connected before the selection model's own handler. */
+static void
+filtered_changing_cb (SesameActivityView *self)
+{
+  self->model_changing = TRUE;
+}
+
 static void
 filtered_changed_cb (GListModel         *model,
                      guint               position,
@@ -401,6 +410,7 @@ filtered_changed_cb (GListModel         *model,
 {
   gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
 
+  self->model_changing = FALSE;
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "activity.export", !empty);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "activity.clear", !empty);
@@ -464,47 +474,54 @@ search_changed_cb (SesameActivityView *self)
   refilter (self);
 }
 
-static void
-select_string (GtkDropDown *dropdown,
-               const char  *value)
+/* The position of @value among the choices of @dropdown: 0 ("all") for
+ * NULL, GTK_INVALID_LIST_POSITION when it is not offered. */
+static guint
+find_choice (GtkDropDown *dropdown,
+             const char  *value)
 {
   GListModel *model = gtk_drop_down_get_model (dropdown);
 
   if (!value)
-    {
-      gtk_drop_down_set_selected (dropdown, 0);
-      return;
-    }
+    return 0;
   for (guint i = 1; i < g_list_model_get_n_items (model); i++)
     {
       g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
 
       if (g_str_equal (gtk_string_object_get_string (item), value))
-        {
-          gtk_drop_down_set_selected (dropdown, i);
-          return;
-        }
+        return i;
     }
+  return GTK_INVALID_LIST_POSITION;
 }
 
-void
+gboolean
 sesame_activity_view_set_filters (SesameActivityView *self,
-                                  const char         *user_id,
+                                  const char         *user,
                                   const char         *action_code,
                                   int                 outcome,
                                   const char         *search)
 {
-  g_return_if_fail (SESAME_IS_ACTIVITY_VIEW (self));
+  guint user_position, code_position, outcome_position = GTK_INVALID_LIST_POSITION;
 
-  select_string (self->user_dropdown, user_id);
-  select_string (self->action_dropdown, action_code);
+  g_return_val_if_fail (SESAME_IS_ACTIVITY_VIEW (self), FALSE);
+
+  user_position = find_choice (self->user_dropdown, user);
+  code_position = find_choice (self->action_dropdown, action_code);
   for (guint i = 0; i < G_N_ELEMENTS (outcome_choices); i++)
     if (outcome_choices[i].outcome == outcome)
-      gtk_drop_down_set_selected (self->outcome_dropdown, i);
+      outcome_position = i;
+  if (user_position == GTK_INVALID_LIST_POSITION || code_position == GTK_INVALID_LIST_POSITION ||
+      outcome_position == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+
+  gtk_drop_down_set_selected (self->user_dropdown, user_position);
+  gtk_drop_down_set_selected (self->action_dropdown, code_position);
+  gtk_drop_down_set_selected (self->outcome_dropdown, outcome_position);
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search ? search : "");
   /* The entry's search-changed comes after a delay; filter now. */
   search_changed_cb (self);
   dropdowns_changed_cb (self);
+  return TRUE;
 }
 
 /* "All …" and then the values the model has seen. */
@@ -526,7 +543,7 @@ setup_dropdowns (SesameActivityView *self)
 {
   g_autoptr(GtkStringList) outcomes = gtk_string_list_new (NULL);
   g_autoptr(GListModel) users = choices_model (_("All users"),
-                                               sesame_activity_model_get_user_ids (self->model));
+                                               sesame_activity_model_get_user_names (self->model));
   g_autoptr(GListModel) codes = choices_model (_("All actions"),
                                                sesame_activity_model_get_action_codes (self->model));
 
@@ -671,8 +688,10 @@ ceremony_finished_cb (SesameActivityView      *self,
 {
   g_autoptr(SesameCeremonyRecord) record = NULL;
 
-  /* The page went away before an answer: nothing reached the tenant. */
-  if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_NAVIGATED)
+  /* The page went away before an answer: nothing reached the tenant. The
+   * window may be going away too (its bridge cancels what is pending). */
+  if (!self->model ||
+      sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_NAVIGATED)
     return;
   record = sesame_ceremony_record_new (request);
   sesame_activity_model_add_ceremony (self->model, record);
@@ -690,7 +709,6 @@ sesame_activity_view_attach (SesameActivityView      *self,
 
   self->app = app;
   g_object_add_weak_pointer (G_OBJECT (app), (gpointer *) &self->app);
-  self->bridge = g_object_ref (bridge);
   g_signal_connect_object (app, "tenant-changed", G_CALLBACK (tenant_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (bridge, "ceremony-finished", G_CALLBACK (ceremony_finished_cb), self,
@@ -788,7 +806,6 @@ sesame_activity_view_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->model);
-  g_clear_object (&self->bridge);
 
   G_OBJECT_CLASS (sesame_activity_view_parent_class)->dispose (object);
 }
@@ -854,6 +871,8 @@ sesame_activity_view_init (SesameActivityView *self)
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
+  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (filtered_changing_cb),
+                            self);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);

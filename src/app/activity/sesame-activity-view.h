@@ -21,9 +21,10 @@
 G_BEGIN_DECLS
 
 #define SESAME_TYPE_ACTIVITY_VIEW (sesame_activity_view_get_type ())
-G_DECLARE_FINAL_TYPE (SesameActivityView, sesame_activity_view, SESAME, ACTIVITY_VIEW, AdwBin)
+G_DECLARE_FINAL_TYPE (SesameActivityView, sesame_activity_view, SESAME, ACTIVITY_VIEW, GtkWidget)
 
-/* Follows @app's tenant and the ceremonies @bridge answers. */
+/* Follows @app's tenant and the ceremonies @bridge answers (the caller
+ * keeps @bridge; the view holds no reference to it). */
 void                 sesame_activity_view_attach          (SesameActivityView      *self,
                                                            SesameApplication       *app,
                                                            SesameCredentialsBridge *bridge);
@@ -33,9 +34,11 @@ SesameActivityModel *sesame_activity_view_get_model       (SesameActivityView *s
 GListModel          *sesame_activity_view_get_shown       (SesameActivityView *self);
 
 /* The filters, as the drop-downs and the search entry set them; NULL: any.
- * @outcome is a SesameActivityOutcome or -1 for any. */
-void                 sesame_activity_view_set_filters     (SesameActivityView *self,
-                                                           const char         *user_id,
+ * @outcome is a SesameActivityOutcome or -1 for any. Returns FALSE, and
+ * changes nothing, when a drop-down does not offer @user or @action_code
+ * (nothing seen has it). */
+gboolean             sesame_activity_view_set_filters     (SesameActivityView *self,
+                                                           const char         *user,
                                                            const char         *action_code,
                                                            int                 outcome,
                                                            const char         *search);
