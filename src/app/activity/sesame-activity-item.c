@@ -483,6 +483,17 @@ take_event (SesameActivityItem *self,
     set_string (&self->origin, event->origin);
   if (g_str_equal (event->kind, "track") && !self->action_code)
     self->action_code = sesame_event_dup_detail (event, "actionCode");
+  /* An open sign-in's challenge carries its action code in its id
+   * ("<uuid>.signInWithPasskey"): name the attempt before it has an action. */
+  if (!self->action_code && (g_str_equal (event->kind, "challenge") ||
+                             g_str_equal (event->kind, "authentication-options")))
+    {
+      g_autofree char *challenge_id = sesame_event_dup_detail (event, "challengeId");
+      const char *dot = challenge_id ? strrchr (challenge_id, '.') : NULL;
+
+      if (dot && dot[1])
+        self->action_code = g_strdup (dot + 1);
+    }
   if (g_str_equal (event->kind, "track") && !self->state)
     self->state = sesame_event_dup_detail (event, "state");
   if (g_str_equal (event->kind, "registration") && g_strcmp0 (event->outcome, "success") == 0)
