@@ -82,6 +82,13 @@ sesame_window_get_web_view (SesameWindow *self)
   return self->web_view;
 }
 
+SesameCredentialsBridge *
+sesame_window_get_credentials_bridge (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
+  return self->bridge;
+}
+
 gboolean
 sesame_window_get_origin_warning_visible (SesameWindow *self)
 {

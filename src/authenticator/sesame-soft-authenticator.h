@@ -94,6 +94,19 @@ typedef struct
 void sesame_soft_attestation_result_free (SesameSoftAttestationResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameSoftAttestationResult, sesame_soft_attestation_result_free)
 
+/* A fault the next assertion is made with, for demos and tests of a
+ * relying party: each is something a broken or cloned authenticator
+ * does, and a correct relying party refuses it (a missing UV only when it
+ * requires user verification). */
+typedef enum
+{
+  SESAME_SOFT_FAULT_NONE,
+  SESAME_SOFT_FAULT_BAD_SIGNATURE, /* the signature does not verify */
+  SESAME_SOFT_FAULT_NO_UP,         /* signed without the UP flag */
+  SESAME_SOFT_FAULT_NO_UV,         /* signed without the UV flag, even after a PIN */
+  SESAME_SOFT_FAULT_OLD_COUNTER,   /* signed with the last sign count again, as a clone would */
+} SesameSoftFault;
+
 /* authenticatorGetAssertion's parameters. */
 typedef struct
 {
@@ -104,6 +117,7 @@ typedef struct
                                     newest that matches */
   gboolean    user_verification;
   const char *pin;
+  SesameSoftFault fault;         /* SESAME_SOFT_FAULT_NONE: a correct assertion */
 } SesameSoftGetAssertion;
 
 typedef struct

@@ -524,6 +524,65 @@ test_delete_on_device (void)
   g_assert_true (timeline_has ("The authenticator gave no credential"));
 }
 
+/* Each failure the menu offers makes the next sign-in carry it, once; the
+ * tenant refuses it and the inspector says which check failed. */
+static void
+sign_in_with_failure (const char *failure,
+                      const char *failed_check)
+{
+  SesameActivityView *view = activity_view ();
+  SesameCredentialsBridge *bridge = sesame_window_get_credentials_bridge (app_test_get_window ());
+  GtkWidget *inspector = GTK_WIDGET (sesame_activity_view_get_inspector (view));
+  SesameActivityItem *item;
+  g_autofree char *status = NULL;
+  g_autofree char *armed = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "activity.inject-failure", "s",
+                                             failure));
+  g_object_get (bridge, "injected-failure", &armed, NULL);
+  g_assert_cmpstr (armed, ==, failure);
+
+  g_assert_false (sign_in_with_button ());
+  status = page_status ();
+  g_test_message ("%s: the page says %s", failure, status);
+  item = wait_for_newest (SIGN_IN_CODE, FALSE);
+  g_assert_cmpint (sesame_activity_item_get_outcome (item), ==, SESAME_ACTIVITY_OUTCOME_FAILED);
+  g_assert_cmpint (sesame_ceremony_record_get_injected_failure (sesame_activity_item_get_latest_ceremony (item)),
+                   !=, SESAME_INJECTED_FAILURE_NONE);
+  g_assert_true (g_str_has_prefix (row_subtitle (inspector, failed_check), "Failed: "));
+  /* Used once. */
+  g_assert_cmpint (sesame_credentials_bridge_get_injected_failure (bridge), ==,
+                   SESAME_INJECTED_FAILURE_NONE);
+}
+
+static void
+test_injected_failures (void)
+{
+  GtkWidget *inspector = GTK_WIDGET (sesame_activity_view_get_inspector (activity_view ()));
+  SesameActivityItem *item;
+
+  sign_up ("lovelace");
+  sign_in_with_failure ("bad-signature", "The signature verifies with the stored public key");
+  sign_in_with_failure ("no-up", "The user was present (UP)");
+  sign_in_with_failure ("wrong-origin", "The origin is an expected origin");
+  g_assert_nonnull (strstr (row_subtitle (inspector, "Origin"), "phishing.example"));
+
+  /* A good sign-in, then a clone's: the same count again. */
+  g_assert_true (sign_in_with_button ());
+  sign_in_with_failure ("old-counter", "The sign count went up");
+
+  /* The sample tenant prefers UV: without it the sign-in still works, and
+   * the inspector shows that UV was not claimed. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (activity_view ()),
+                                             "activity.inject-failure", "s", "no-uv"));
+  g_assert_true (sign_in_with_button ());
+  item = wait_for_newest (SIGN_IN_CODE, FALSE);
+  g_assert_cmpint (sesame_activity_item_get_outcome (item), ==, SESAME_ACTIVITY_OUTCOME_SUCCEEDED);
+  g_assert_nonnull (find_label (inspector, "UV: no"));
+  g_assert_cmpstr (row_subtitle (inspector, "The user was verified (UV)"), ==,
+                   "Not required by the tenant");
+}
+
 static void
 test_export (void)
 {
@@ -707,6 +766,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/activity/sign-in", test_sign_in_in_activity);
   g_test_add_func ("/sesame/app/activity/delete-on-tenant", test_delete_on_tenant);
   g_test_add_func ("/sesame/app/activity/delete-on-device", test_delete_on_device);
+  g_test_add_func ("/sesame/app/activity/injected-failures", test_injected_failures);
   g_test_add_func ("/sesame/app/activity/export", test_export);
   g_test_add_func ("/sesame/app/activity/thousands", test_thousands);
 

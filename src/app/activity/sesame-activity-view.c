@@ -20,6 +20,7 @@ struct _SesameActivityView
   GtkDropDown *user_dropdown;
   GtkDropDown *action_dropdown;
   GtkDropDown *outcome_dropdown;
+  GtkMenuButton *failure_button;
   GtkListView *list_view;
   GtkLabel *count_label;
   GtkStack *detail_stack;
@@ -33,6 +34,8 @@ struct _SesameActivityView
   SesameInspector *inspector;
 
   SesameApplication *app;       /* weak */
+  SesameCredentialsBridge *bridge; /* weak */
+  char *injected_failure;       /* the bridge's, for the menu's radio items */
   SesameActivityModel *model;
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
@@ -50,6 +53,14 @@ struct _SesameActivityView
 };
 
 G_DEFINE_FINAL_TYPE (SesameActivityView, sesame_activity_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_INJECTED_FAILURE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* The outcome drop-down's rows, in order, and what each filters for. */
 static const struct { const char *label; int outcome; } outcome_choices[] = {
@@ -713,6 +724,11 @@ sesame_activity_view_attach (SesameActivityView      *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (bridge, "ceremony-finished", G_CALLBACK (ceremony_finished_cb), self,
                            G_CONNECT_SWAPPED);
+  /* The menu's choice is the bridge's: a get() that takes it resets both. */
+  self->bridge = bridge;
+  g_object_add_weak_pointer (G_OBJECT (bridge), (gpointer *) &self->bridge);
+  g_object_bind_property (bridge, "injected-failure", self, "injected-failure",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   tenant_changed_cb (self, app);
 }
 
@@ -795,6 +811,9 @@ sesame_activity_view_dispose (GObject *object)
   if (self->app)
     g_object_remove_weak_pointer (G_OBJECT (self->app), (gpointer *) &self->app);
   self->app = NULL;
+  if (self->bridge)
+    g_object_remove_weak_pointer (G_OBJECT (self->bridge), (gpointer *) &self->bridge);
+  self->bridge = NULL;
   if (self->filtered)
     g_signal_handlers_disconnect_by_data (self->filtered, self);
   if (self->selection)
@@ -818,7 +837,69 @@ sesame_activity_view_finalize (GObject *object)
   g_free (self->filter_user);
   g_free (self->filter_code);
   g_free (self->filter_search);
+  g_free (self->injected_failure);
   G_OBJECT_CLASS (sesame_activity_view_parent_class)->finalize (object);
+}
+
+static void
+set_injected_failure (SesameActivityView *self,
+                      const char         *failure)
+{
+  if (g_strcmp0 (self->injected_failure, failure) == 0)
+    return;
+  g_free (self->injected_failure);
+  self->injected_failure = g_strdup (failure);
+  /* Armed: the button says so, in its tooltip as well as its colour. */
+  if (g_strcmp0 (failure, "none") != 0)
+    {
+      g_autofree char *tooltip = g_strdup_printf (_("The next sign-in carries a failure: %s"),
+                                                  failure);
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->failure_button), "warning");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->failure_button), tooltip);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->failure_button), "warning");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->failure_button), _("Inject a Failure"));
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INJECTED_FAILURE]);
+}
+
+static void
+sesame_activity_view_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  SesameActivityView *self = SESAME_ACTIVITY_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_INJECTED_FAILURE:
+      g_value_set_string (value, self->injected_failure);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sesame_activity_view_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  SesameActivityView *self = SESAME_ACTIVITY_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_INJECTED_FAILURE:
+      set_injected_failure (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -829,6 +910,15 @@ sesame_activity_view_class_init (SesameActivityViewClass *klass)
 
   object_class->dispose = sesame_activity_view_dispose;
   object_class->finalize = sesame_activity_view_finalize;
+  object_class->get_property = sesame_activity_view_get_property;
+  object_class->set_property = sesame_activity_view_set_property;
+
+  /* The failure the next sign-in carries ("none", "bad-signature", …),
+   * as the bridge has it; the menu's radio items show and set it. */
+  properties[PROP_INJECTED_FAILURE] =
+    g_param_spec_string ("injected-failure", NULL, NULL, "none",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   sesame_views_ensure_resources ();
   g_type_ensure (SESAME_TYPE_FLOW_DIAGRAM);
@@ -840,6 +930,7 @@ sesame_activity_view_class_init (SesameActivityViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, user_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, action_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, outcome_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SesameActivityView, failure_button);
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, list_view);
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, count_label);
   gtk_widget_class_bind_template_child (widget_class, SesameActivityView, detail_stack);
@@ -856,6 +947,8 @@ sesame_activity_view_class_init (SesameActivityViewClass *klass)
   gtk_widget_class_install_action (widget_class, "activity.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "activity.clear", NULL, clear_action);
   gtk_widget_class_install_action (widget_class, "activity.replay", NULL, replay_action);
+  gtk_widget_class_install_property_action (widget_class, "activity.inject-failure",
+                                            "injected-failure");
 }
 
 static void
@@ -867,6 +960,7 @@ sesame_activity_view_init (SesameActivityView *self)
 
   self->follow_latest = TRUE;
   self->filter_outcome = -1;
+  self->injected_failure = g_strdup ("none");
   self->model = sesame_activity_model_new ();
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),

@@ -19,6 +19,7 @@ struct _SesameCeremonyRecord
   char *user_name;
   char *credential_id;
   char *failure;
+  SesameInjectedFailure injected;
   JsonNode *options;
   JsonNode *credential;
   JsonNode *description;       /* made on first use */
@@ -112,6 +113,7 @@ sesame_ceremony_record_new (SesameCredentialRequest *request)
   self->origin = g_strdup (sesame_credential_request_get_origin (request));
   self->rp_id = g_strdup (sesame_credential_request_get_rp_id (request));
   self->user_name = g_strdup (sesame_credential_request_get_user_name (request));
+  self->injected = sesame_credential_request_get_injected_failure (request);
 
   options = sesame_credential_request_get_options (request);
   if (options)
@@ -192,6 +194,13 @@ sesame_ceremony_record_get_credential (SesameCeremonyRecord *self)
 {
   g_return_val_if_fail (SESAME_IS_CEREMONY_RECORD (self), NULL);
   return self->credential;
+}
+
+SesameInjectedFailure
+sesame_ceremony_record_get_injected_failure (SesameCeremonyRecord *self)
+{
+  g_return_val_if_fail (SESAME_IS_CEREMONY_RECORD (self), SESAME_INJECTED_FAILURE_NONE);
+  return self->injected;
 }
 
 const char *

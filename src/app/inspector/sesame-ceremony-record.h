@@ -34,6 +34,8 @@ const char           *sesame_ceremony_record_get_user_name (SesameCeremonyRecord
 const char           *sesame_ceremony_record_get_credential_id (SesameCeremonyRecord *self);
 JsonNode             *sesame_ceremony_record_get_options  (SesameCeremonyRecord *self);
 JsonNode             *sesame_ceremony_record_get_credential (SesameCeremonyRecord *self);
+/* The failure the answer was made to carry (see failure injection). */
+SesameInjectedFailure sesame_ceremony_record_get_injected_failure (SesameCeremonyRecord *self);
 /* Why no credential was returned (the DOMException's message), or NULL. */
 const char           *sesame_ceremony_record_get_failure  (SesameCeremonyRecord *self);
 

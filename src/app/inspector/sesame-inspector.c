@@ -259,6 +259,10 @@ add_verdict (SesameInspector *self)
   group = add_group (self, title, description);
   gtk_widget_add_css_class (group, g_strcmp0 (verdict->outcome, "success") == 0 ? "verified"
                                                                                  : "refused");
+  if (sesame_ceremony_record_get_injected_failure (record) != SESAME_INJECTED_FAILURE_NONE)
+    add_row (group, _("Injected failure"),
+             sesame_injected_failure_to_string (sesame_ceremony_record_get_injected_failure (record)),
+             FALSE, NULL);
 
   checks = sesame_ceremony_record_dup_checks (record, self->uv_required);
   if (checks)
