@@ -190,8 +190,15 @@ step_for_event (const SesameEvent *event)
       step->title = g_strdup (g_str_equal (kind, "user-delete") ? _("User deleted")
                                                                  : _("Passkey deleted"));
     }
+  else if (g_str_equal (kind, "tenant"))
+    {
+      step = step_new (event->time, SESAME_FLOW_LANE_BACKEND, SESAME_FLOW_LANE_TENANT, "tenant",
+                       event->outcome ? event->outcome : "", FALSE);
+      step->title = g_strdup (_("Local tenant started"));
+    }
   else
     {
+      /* A kind of a newer tenant: shown as it is named. */
       step = step_new (event->time, SESAME_FLOW_LANE_BACKEND, SESAME_FLOW_LANE_TENANT, kind,
                        event->outcome ? event->outcome : "", FALSE);
       step->title = g_strdup (kind);
@@ -250,6 +257,17 @@ sesame_activity_item_dup_steps (SesameActivityItem *self)
   return steps;
 }
 
+static gboolean
+is_ceremony_kind (const char *kind)
+{
+  static const char * const kinds[] = {
+    "track", "challenge", "registration-options", "authentication-options", "registration",
+    "authentication", "validate", NULL
+  };
+
+  return g_strv_contains (kinds, kind);
+}
+
 /* What the row shows, recomputed after each change. */
 static void
 recompute (SesameActivityItem *self)
@@ -258,15 +276,17 @@ recompute (SesameActivityItem *self)
   SesameActivityOutcome outcome = SESAME_ACTIVITY_OUTCOME_IN_PROGRESS;
   const char *failure = NULL;
   const char *last_reason = NULL;
-  gboolean only_deletions = steps->len > 0;
+  /* Administration (a deletion, the tenant's set-up) is neither a success
+   * nor a failure of a sign-in or sign-up. */
+  gboolean administrative = steps->len > 0;
 
   for (guint i = 0; i < steps->len; i++)
     {
       SesameActivityStep *step = steps->pdata[i];
       const char *kind = step->event ? step->event->kind : NULL;
 
-      if (!kind || (!g_str_equal (kind, "authenticator-delete") && !g_str_equal (kind, "user-delete")))
-        only_deletions = FALSE;
+      if (!kind || is_ceremony_kind (kind))
+        administrative = FALSE;
       if (step->detail)
         last_reason = step->detail;
       if (step->failed)
@@ -280,7 +300,7 @@ recompute (SesameActivityItem *self)
           failure = NULL;
         }
     }
-  if (only_deletions)
+  if (administrative)
     outcome = SESAME_ACTIVITY_OUTCOME_OTHER;
 
   /* The tenant's own state, when known, has the last word. */

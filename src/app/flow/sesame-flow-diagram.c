@@ -10,7 +10,7 @@
 /* Geometry, in pixels at scale 1. */
 #define LANE_MIN_WIDTH   150
 #define LANE_NAT_WIDTH   210
-#define HEADER_HEIGHT     56
+#define HEADER_HEIGHT     64
 #define ARROW_HEIGHT      46
 #define DETAIL_HEIGHT     28
 #define STEP_GAP          14
@@ -144,7 +144,8 @@ make_layout (GtkWidget  *widget,
              const char *text,
              double      scale,
              gboolean    bold,
-             int         max_width)
+             int         max_width,
+             gboolean    wrap)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
   PangoFontDescription *font = pango_font_description_copy (
@@ -154,6 +155,12 @@ make_layout (GtkWidget  *widget,
   if (bold)
     pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
   pango_layout_set_font_description (layout, font);
+  if (wrap)
+    {
+      /* Lane names wrap on two lines rather than lose their words. */
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_height (layout, -2);
+    }
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_width (layout, max_width * PANGO_SCALE);
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
@@ -172,7 +179,8 @@ show_text (cairo_t       *cr,
            gboolean       bold,
            const GdkRGBA *color)
 {
-  g_autoptr(PangoLayout) layout = make_layout (widget, text, scale, bold, max_width);
+  g_autoptr(PangoLayout) layout = make_layout (widget, text, scale, bold, max_width,
+                                               top < HEADER_HEIGHT);
 
   gdk_cairo_set_source_rgba (cr, color);
   cairo_move_to (cr, center_x - max_width / 2.0, top);
@@ -227,7 +235,7 @@ sesame_flow_diagram_snapshot (GtkWidget   *widget,
       double x = lane_x (width, lane);
 
       show_text (cr, widget, sesame_flow_lane_get_name (lane), x, MARGIN, (int) lane_width - 8,
-                 1.25, TRUE, &palette.fg);
+                 1.15, TRUE, &palette.fg);
       gdk_cairo_set_source_rgba (cr, &palette.lane);
       cairo_rectangle (cr, x - 1.5, MARGIN + HEADER_HEIGHT - 12, 3,
                        height - MARGIN - (MARGIN + HEADER_HEIGHT - 12));
