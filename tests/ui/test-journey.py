@@ -5,7 +5,8 @@ accessibility tree (dogtail, AT-SPI): create an account in the Demo view
 and confirm the native prompt by its button, find the sign-up in Activity,
 open the inspector and read the UV flag, delete the passkey on the tenant
 in Users (confirming the dialog) and see the next sign-in refused in
-Activity. Web content is not in the tree on GTK 4.8: the page is driven
+Activity; then inject a bad signature from Activity's menu and see the
+refusal in the inspector and, in words, in the flow diagram. Web content is not in the tree on GTK 4.8: the page is driven
 through the automation interface, the window only through its widgets.
 
 Usage: test-journey.py SESAME [--tap-fd=N]  (under Xvfb and
@@ -198,6 +199,40 @@ def main():
             click(activity)
         tap.check(row_says(app, 'signInWithPasskey', 'Failed') is not None,
                   'Activity shows the refused sign-in (signInWithPasskey) as Failed')
+
+        # A fresh account, then a sign-in with a bad signature from the menu.
+        automation.js("document.getElementById('signup-username').value = 'grace';"
+                      "document.getElementById('signup-button').click(); return true")
+        tap.check(automation.wait_js("!document.getElementById('account').hidden"),
+                  'a second account signs up')
+        # The menu button's own button is the one that clicks.
+        menu = wait_for(lambda: next(iter(app.findChildren(
+            lambda n: n.roleName == 'push button' and n.name == 'Inject a Failure' and
+            'click' in n.actions)), None))
+        if tap.check(menu is not None, 'Activity has the failure menu'):
+            click(menu)
+        item = find(app, 'Carries a Bad Signature', 'menu item')
+        if tap.check(item is not None, 'the menu offers a bad signature'):
+            click(item)
+        automation.js("document.getElementById('signout-button').click(); return true")
+        automation.wait_js("!document.getElementById('signed-out').hidden")
+        automation.js("document.getElementById('status').dataset.kind = '';"
+                      "document.getElementById('signin-button').click(); return true")
+        tap.check(automation.wait_js("document.getElementById('status').dataset.kind === 'error'"),
+                  'the sign-in with a bad signature fails')
+        status = automation.js("return document.getElementById('status').textContent")
+        tap.check('signature' in status, 'the page says why: %s' % status, status)
+        check = find(app, 'The signature verifies with the stored public key', 'label')
+        tap.check(check is not None, 'the inspector lists the signature check')
+        tap.check(find(app, 'Failed: ' + status, 'label') is not None,
+                  'and marks it failed, with the tenant’s reason')
+        flow = find(app, 'Flow', 'page tab')
+        if tap.check(flow is not None, 'the action has a Flow page'):
+            click(flow)
+        diagram = find(app, 'Flow diagram', 'image')
+        description = diagram.description if diagram is not None else ''
+        tap.check('Local tenant → Web page: refused' in description,
+                  'the diagram says, in words, that the tenant refused it', description)
         return tap.finish()
     finally:
         try:
