@@ -739,9 +739,10 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
 
   /* At the top the counter stays: an RP then sees it did not grow and can
    * flag the credential, which is the honest answer after 2³² uses. A
-   * clone (the old-counter fault) signs with the count it copied. */
+   * clone made after the first use (the old-counter fault) signs with that
+   * use's count: a relying party that has seen any use refuses it. */
   if (request->fault == SESAME_SOFT_FAULT_OLD_COUNTER)
-    sign_count = credential->sign_count;
+    sign_count = MIN (credential->sign_count, 1);
   else
     sign_count = credential->sign_count < G_MAXUINT32 ? credential->sign_count + 1
                                                       : credential->sign_count;
@@ -777,7 +778,9 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
       result->signature = g_bytes_new_take (g_steal_pointer (&damaged), len);
     }
 
-  if (!sesame_soft_store_record_use (self->store, credential->credential_id, sign_count,
+  /* The clone's count is not this device's: its own counter never goes back. */
+  if (!sesame_soft_store_record_use (self->store, credential->credential_id,
+                                     MAX (sign_count, credential->sign_count),
                                      g_get_real_time (), error))
     return NULL;
 

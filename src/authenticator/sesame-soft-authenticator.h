@@ -104,7 +104,8 @@ typedef enum
   SESAME_SOFT_FAULT_BAD_SIGNATURE, /* the signature does not verify */
   SESAME_SOFT_FAULT_NO_UP,         /* signed without the UP flag */
   SESAME_SOFT_FAULT_NO_UV,         /* signed without the UV flag, even after a PIN */
-  SESAME_SOFT_FAULT_OLD_COUNTER,   /* signed with the last sign count again, as a clone would */
+  SESAME_SOFT_FAULT_OLD_COUNTER,   /* signed with the first use's count again, as a clone
+                                      made then would; 0 before any use */
 } SesameSoftFault;
 
 /* authenticatorGetAssertion's parameters. */
