@@ -788,6 +788,21 @@ test_thousands (void)
   live_wanted = 4;
   g_assert_true (app_test_wait_for (model_has_events, model, 5000));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+
+  /* Cleared while still loading: nothing stored comes back, new events do. */
+  {
+    g_autoptr(SesameActivityModel) cleared = sesame_activity_model_new ();
+
+    sesame_activity_model_set_server (cleared, server);
+    g_assert_true (sesame_activity_model_is_loading (cleared));
+    sesame_activity_model_clear (cleared);
+    g_assert_true (app_test_wait_for (model_loaded, cleared, 30000));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (cleared)), ==, 0);
+    g_assert_true (sesame_store_run_in_transaction (sesame_server_get_store (server), append_burst,
+                                                    &burst, &error));
+    g_assert_true (app_test_wait_for (model_has_events, cleared, 5000));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (cleared)), ==, 1);
+  }
 }
 
 int

@@ -27,6 +27,7 @@ struct _SesameActivityModel
   gboolean batch;          /* taking a batch of events: no per-item signals */
   guint batch_lowest;      /* the oldest index the batch touched */
   GPtrArray *queue;        /* SesameEvent announced, not taken in yet */
+  gboolean discard;        /* cleared while loading: read on, take nothing */
   guint flush_id;
 
   GtkStringList *user_names;
@@ -419,15 +420,20 @@ load_page_cb (gpointer user_data)
     {
       g_warning ("Cannot read the tenant’s events: %s", error->message);
       self->load_id = 0;
+      self->discard = FALSE;
       g_signal_emit (self, signals[LOADED], 0);
       return G_SOURCE_REMOVE;
     }
 
-  take_batch (self, events);
+  if (self->discard && events->len > 0)
+    self->last_id = ((SesameEvent *) events->pdata[events->len - 1])->id;
+  else
+    take_batch (self, events);
 
   if (events->len < SESAME_ACTIVITY_MODEL_PAGE)
     {
       self->load_id = 0;
+      self->discard = FALSE;
       g_signal_emit (self, signals[LOADED], 0);
       return G_SOURCE_REMOVE;
     }
@@ -476,6 +482,7 @@ sesame_activity_model_set_server (SesameActivityModel *self,
   stop_following (self);
   reset (self);
   self->last_id = 0;
+  self->discard = FALSE;
   if (!server)
     return;
 
@@ -566,17 +573,10 @@ sesame_activity_model_clear (SesameActivityModel *self)
 {
   g_return_if_fail (SESAME_IS_ACTIVITY_MODEL (self));
 
-  /* Still loading: what is not read yet is cleared too. */
-  if (self->load_id && self->server)
-    {
-      g_autoptr(GPtrArray) newest = NULL;
-      g_clear_handle_id (&self->load_id, g_source_remove);
-      newest = sesame_store_list_events (sesame_server_get_store (self->server), self->tenant_id,
-                                         self->last_id, NULL, 0, NULL);
-      if (newest && newest->len > 0)
-        self->last_id = ((SesameEvent *) newest->pdata[newest->len - 1])->id;
-      g_signal_emit (self, signals[LOADED], 0);
-    }
+  /* Still loading: what is not read yet is cleared too; the pages are
+   * read on (a page at a time, never all at once) only to skip them. */
+  if (self->load_id)
+    self->discard = TRUE;
   /* What was announced is cleared too. */
   if (self->queue->len > 0)
     self->last_id = MAX (self->last_id,
