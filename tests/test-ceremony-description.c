@@ -245,6 +245,82 @@ test_authentication_verified (void)
                    assertion->user_verified);
 }
 
+/* Without a verdict: the same parts, no verdict member, nothing that only
+ * verification establishes. */
+static void
+test_credential_only (void)
+{
+  g_autoptr(JsonNode) root = load_example ("registration-packed-es256.json");
+  g_autoptr(JsonNode) description = sesame_ceremony_describe_credential (SESAME_CEREMONY_REGISTRATION,
+                                                                         root);
+  JsonObject *object = json_node_get_object (description);
+
+  g_assert_false (json_object_has_member (object, "verdict"));
+  g_assert_cmpstr (json_object_get_string_member (member_object (object, "clientData"), "type"),
+                   ==, "webauthn.create");
+  g_assert_cmpstr (json_object_get_string_member (member_object (object, "attestation"), "fmt"),
+                   ==, "packed");
+  g_assert_true (json_object_get_null_member (member_object (object, "attestation"), "type"));
+}
+
+static const char *
+check_status (JsonNode   *checks,
+              const char *check)
+{
+  JsonArray *array = json_node_get_array (checks);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_str_equal (json_object_get_string_member (object, "check"), check))
+        return json_object_get_string_member (object, "status");
+    }
+  g_assert_not_reached ();
+}
+
+/* The list of checks follows what the verifier really did: the error a
+ * real refusal carries marks its check failed, those before it passed and
+ * those after it not run. */
+static void
+test_checks (void)
+{
+  g_autoptr(JsonNode) root = load_example ("registration-packed-es256.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SesameRegistration) registration = verify_registration (root, SIGN_IN_CHALLENGE,
+                                                                   &error);
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) verified = NULL;
+  g_autoptr(JsonNode) signature = NULL;
+  g_autoptr(JsonNode) unknown = NULL;
+
+  g_assert_null (registration);
+  refused = sesame_ceremony_describe_checks (SESAME_CEREMONY_REGISTRATION,
+                                             sesame_webauthn_error_to_string (error->code), TRUE);
+  g_assert_cmpstr (check_status (refused, "response"), ==, "passed");
+  g_assert_cmpstr (check_status (refused, "type"), ==, "passed");
+  g_assert_cmpstr (check_status (refused, "challenge"), ==, "failed");
+  g_assert_cmpstr (check_status (refused, "origin"), ==, "not-run");
+  g_assert_cmpstr (check_status (refused, "attestation"), ==, "not-run");
+
+  verified = sesame_ceremony_describe_checks (SESAME_CEREMONY_REGISTRATION, NULL, FALSE);
+  g_assert_cmpstr (check_status (verified, "attestation"), ==, "passed");
+  g_assert_cmpstr (check_status (verified, "user-verified"), ==, "not-required");
+
+  signature = sesame_ceremony_describe_checks (SESAME_CEREMONY_AUTHENTICATION,
+                                               "signature_invalid", TRUE);
+  g_assert_cmpstr (check_status (signature, "credential-id"), ==, "passed");
+  g_assert_cmpstr (check_status (signature, "user-verified"), ==, "passed");
+  g_assert_cmpstr (check_status (signature, "signature"), ==, "failed");
+  g_assert_cmpstr (check_status (signature, "sign-count"), ==, "not-run");
+
+  /* Refused before verification (a rule of the tenant): nothing ran. */
+  unknown = sesame_ceremony_describe_checks (SESAME_CEREMONY_AUTHENTICATION, "unknown_credential",
+                                             TRUE);
+  g_assert_cmpstr (check_status (unknown, "response"), ==, "not-run");
+  g_assert_cmpstr (check_status (unknown, "signature"), ==, "not-run");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -259,6 +335,8 @@ main (int    argc,
   g_test_add_func ("/sesame/ceremony-description/not-a-credential", test_not_a_credential);
   g_test_add_func ("/sesame/ceremony-description/authentication-verified",
                    test_authentication_verified);
+  g_test_add_func ("/sesame/ceremony-description/credential-only", test_credential_only);
+  g_test_add_func ("/sesame/ceremony-description/checks", test_checks);
 
   return g_test_run ();
 }

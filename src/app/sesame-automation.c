@@ -204,6 +204,28 @@ handle_set_prompt_response (SesameAutomation      *self,
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* The next assertion carries a failure, for tests of a relying party's
+ * refusals (the window's bridge applies it to the next get()). */
+static void
+handle_inject_failure (SesameAutomation      *self,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation)
+{
+  SesameInjectedFailure failure;
+  const char *kind;
+
+  g_variant_get (parameters, "(&s)", &kind);
+  if (!sesame_injected_failure_from_string (kind, &failure))
+    {
+      return_invalid_args (invocation, "InjectFailure takes “none”, “bad-signature”, “no-up”, "
+                                       "“no-uv”, “old-counter” or “wrong-origin”");
+      return;
+    }
+  sesame_credentials_bridge_inject_failure (sesame_window_get_credentials_bridge (get_window (self)),
+                                            failure);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
 /* The built-in authenticator's methods. Each gets the authenticator; the
  * dispatcher answers NotReady when there is none. */
 
@@ -425,6 +447,7 @@ static const struct
   { "OpenUrl", handle_open_url },
   { "RunJavascript", handle_run_javascript },
   { "SetPromptResponse", handle_set_prompt_response },
+  { "InjectFailure", handle_inject_failure },
   { "GetTenant", handle_get_tenant },
 };
 

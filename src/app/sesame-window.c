@@ -4,11 +4,13 @@
 
 #include "sesame-window.h"
 
+#include "sesame-activity-view.h"
 #include "sesame-address.h"
 #include "sesame-tenant-rules.h"
 #include "sesame-autofill-popover.h"
 #include "sesame-credentials-bridge.h"
 #include "sesame-passkey-prompt.h"
+#include "sesame-users-view.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -32,6 +34,8 @@ struct _SesameWindow
   AdwActionRow *tenant_id_row;
   AdwActionRow *rp_id_row;
   AdwPreferencesGroup *origins_group;
+  SesameActivityView *activity_view;
+  SesameUsersView *users_view;
 
   GSettings *settings;
   WebKitWebView *web_view;
@@ -77,6 +81,13 @@ sesame_window_get_web_view (SesameWindow *self)
 {
   g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
   return self->web_view;
+}
+
+SesameCredentialsBridge *
+sesame_window_get_credentials_bridge (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
+  return self->bridge;
 }
 
 gboolean
@@ -814,6 +825,8 @@ attach_to_application (SesameWindow *self)
   g_signal_connect_object (app, "tenant-changed", G_CALLBACK (tenant_changed_cb), self,
                            G_CONNECT_SWAPPED);
   tenant_changed_cb (self, app);
+  sesame_activity_view_attach (self->activity_view, app, self->bridge);
+  sesame_users_view_attach (self->users_view, app);
 }
 
 static void
@@ -866,6 +879,8 @@ sesame_window_class_init (SesameWindowClass *klass)
   object_class->finalize = sesame_window_finalize;
   window_class->close_request = sesame_window_close_request;
 
+  g_type_ensure (SESAME_TYPE_ACTIVITY_VIEW);
+  g_type_ensure (SESAME_TYPE_USERS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sesame/Sesame/sesame-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, toast_overlay);
@@ -882,6 +897,8 @@ sesame_window_class_init (SesameWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, tenant_id_row);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, rp_id_row);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, origins_group);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, activity_view);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, users_view);
   gtk_widget_class_bind_template_callback (widget_class, address_activate_cb);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);

@@ -13,6 +13,7 @@
 #include <webkit/webkit.h>
 
 #include "sesame-application.h"
+#include "sesame-credentials-bridge.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,8 @@ G_DECLARE_FINAL_TYPE (SesameWindow, sesame_window, SESAME, WINDOW, AdwApplicatio
 SesameWindow  *sesame_window_new                (SesameApplication *application);
 
 WebKitWebView *sesame_window_get_web_view       (SesameWindow *self);
+/* The Demo view's credentials bridge (failure injection goes through it). */
+SesameCredentialsBridge *sesame_window_get_credentials_bridge (SesameWindow *self);
 
 /* Opens @uri (already absolute) in the Demo view and shows that view. */
 void           sesame_window_open_url           (SesameWindow *self,

@@ -738,12 +738,19 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
     return NULL;
 
   /* At the top the counter stays: an RP then sees it did not grow and can
-   * flag the credential, which is the honest answer after 2³² uses. */
-  sign_count = credential->sign_count < G_MAXUINT32 ? credential->sign_count + 1
-                                                    : credential->sign_count;
+   * flag the credential, which is the honest answer after 2³² uses. A
+   * clone made after the first use (the old-counter fault) signs with that
+   * use's count: a relying party that has seen any use refuses it. */
+  if (request->fault == SESAME_SOFT_FAULT_OLD_COUNTER)
+    sign_count = MIN (credential->sign_count, 1);
+  else
+    sign_count = credential->sign_count < G_MAXUINT32 ? credential->sign_count + 1
+                                                      : credential->sign_count;
+  if (request->fault == SESAME_SOFT_FAULT_NO_UV)
+    verified = FALSE;
   /* BE belongs to the credential (fixed when it was made); BS follows
    * the current setting, as a synced passkey's state may change. */
-  flags = SESAME_AUTH_DATA_FLAG_UP |
+  flags = (request->fault == SESAME_SOFT_FAULT_NO_UP ? 0 : SESAME_AUTH_DATA_FLAG_UP) |
           (verified ? SESAME_AUTH_DATA_FLAG_UV : 0) |
           backup_flags (backup_eligible, self->backup_state);
 
@@ -758,8 +765,22 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
                                             request->client_data_hash, error);
   if (result->signature == NULL)
     return NULL;
+  if (request->fault == SESAME_SOFT_FAULT_BAD_SIGNATURE)
+    {
+      gsize len;
+      g_autofree guint8 *damaged = g_bytes_unref_to_data (g_steal_pointer (&result->signature),
+                                                          &len);
 
-  if (!sesame_soft_store_record_use (self->store, credential->credential_id, sign_count,
+      /* The last byte is part of the value in every encoding used here
+       * (DER ECDSA, raw EdDSA, RSA), so the signature stays well formed
+       * and only its check fails. */
+      damaged[len - 1] ^= 0x01;
+      result->signature = g_bytes_new_take (g_steal_pointer (&damaged), len);
+    }
+
+  /* The clone's count is not this device's: its own counter never goes back. */
+  if (!sesame_soft_store_record_use (self->store, credential->credential_id,
+                                     MAX (sign_count, credential->sign_count),
                                      g_get_real_time (), error))
     return NULL;
 

@@ -94,6 +94,20 @@ typedef struct
 void sesame_soft_attestation_result_free (SesameSoftAttestationResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameSoftAttestationResult, sesame_soft_attestation_result_free)
 
+/* A fault the next assertion is made with, for demos and tests of a
+ * relying party: each is something a broken or cloned authenticator
+ * does, and a correct relying party refuses it (a missing UV only when it
+ * requires user verification). */
+typedef enum
+{
+  SESAME_SOFT_FAULT_NONE,
+  SESAME_SOFT_FAULT_BAD_SIGNATURE, /* the signature does not verify */
+  SESAME_SOFT_FAULT_NO_UP,         /* signed without the UP flag */
+  SESAME_SOFT_FAULT_NO_UV,         /* signed without the UV flag, even after a PIN */
+  SESAME_SOFT_FAULT_OLD_COUNTER,   /* signed with the first use's count again, as a clone
+                                      made then would; 0 before any use */
+} SesameSoftFault;
+
 /* authenticatorGetAssertion's parameters. */
 typedef struct
 {
@@ -104,6 +118,7 @@ typedef struct
                                     newest that matches */
   gboolean    user_verification;
   const char *pin;
+  SesameSoftFault fault;         /* SESAME_SOFT_FAULT_NONE: a correct assertion */
 } SesameSoftGetAssertion;
 
 typedef struct

@@ -26,17 +26,6 @@ error_name (const GError *error)
   return sesame_webauthn_error_to_string (SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL);
 }
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
 
 static void
 add_boolean (JsonBuilder *builder,
@@ -68,29 +57,11 @@ static void
 add_error (JsonBuilder  *builder,
            const GError *error)
 {
-  add_string (builder, "error", error_name (error));
-  add_string (builder, "message", error->message);
+  sesame_json_builder_add_string (builder, "error", error_name (error));
+  sesame_json_builder_add_string (builder, "message", error->message);
 }
 
-static JsonObject *
-get_object (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
 
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* One buffer of the response, read on its own so that a fault elsewhere in
  * the credential does not hide it. */
@@ -99,7 +70,7 @@ get_buffer (JsonObject  *response,
             const char  *member,
             GError     **error)
 {
-  const char *text = get_string (response, member);
+  const char *text = sesame_json_member_string (response, member);
   GBytes *bytes;
 
   if (!text)
@@ -173,7 +144,7 @@ add_certificate_name (JsonBuilder     *builder,
     }
   len = BIO_get_mem_data (bio, &data);
   text = g_utf8_make_valid (data ? data : "", len);
-  add_string (builder, member, text);
+  sesame_json_builder_add_string (builder, member, text);
 }
 
 static void
@@ -190,7 +161,7 @@ add_certificate_time (JsonBuilder     *builder,
                                      tm.tm_hour, tm.tm_min, tm.tm_sec);
   if (date_time)
     text = g_date_time_format_iso8601 (date_time);
-  add_string (builder, member, text);
+  sesame_json_builder_add_string (builder, member, text);
 }
 
 static void
@@ -202,7 +173,7 @@ add_certificate_serial (JsonBuilder        *builder,
   g_autofree char *text = hex ? g_ascii_strdown (hex, -1) : NULL;
 
   OPENSSL_free (hex);
-  add_string (builder, "serial", text);
+  sesame_json_builder_add_string (builder, "serial", text);
 }
 
 static void
@@ -230,10 +201,10 @@ describe_certificate (GBytes      *der,
 
       /* Leave nothing on OpenSSL's error queue for the core to trip over. */
       ERR_clear_error ();
-      add_string (builder, "error", sesame_webauthn_error_to_string (code));
-      add_string (builder, "message", "not a DER X.509 certificate");
+      sesame_json_builder_add_string (builder, "error", sesame_webauthn_error_to_string (code));
+      sesame_json_builder_add_string (builder, "message", "not a DER X.509 certificate");
     }
-  add_string (builder, "der", base64);
+  sesame_json_builder_add_string (builder, "der", base64);
   json_builder_end_object (builder);
 }
 
@@ -311,20 +282,21 @@ describe_attestation (const char               *fmt,
   g_autoptr(GPtrArray) certificates = collect_certificates (fmt, statement);
   gint64 alg;
 
-  add_string (builder, "fmt", fmt);
+  sesame_json_builder_add_string (builder, "fmt", fmt);
   if (sesame_cbor_get_int (sesame_cbor_map_get_str (statement, "alg"), &alg))
     {
       add_int (builder, "alg", alg);
-      add_string (builder, "algName",
-                  alg >= G_MININT && alg <= G_MAXINT ? sesame_cose_algorithm_to_string ((int) alg)
-                                                     : NULL);
+      sesame_json_builder_add_string (builder, "algName",
+                                      alg >= G_MININT && alg <= G_MAXINT
+                                        ? sesame_cose_algorithm_to_string ((int) alg)
+                                        : NULL);
     }
   if (registration)
     {
-      add_string (builder, "type",
-                  sesame_attestation_type_to_string (registration->attestation_type));
+      sesame_json_builder_add_string (builder, "type",
+                                      sesame_attestation_type_to_string (registration->attestation_type));
       add_boolean (builder, "trustAnchored", registration->trust_anchored);
-      add_string (builder, "trustDetail", registration->trust_detail);
+      sesame_json_builder_add_string (builder, "trustDetail", registration->trust_detail);
     }
   else
     {
@@ -399,11 +371,13 @@ describe_credential (SesameCeremony            ceremony,
                      const SesameRegistration *registration,
                      JsonBuilder              *builder)
 {
-  JsonObject *response = get_object (credential, "response");
+  JsonObject *response = sesame_json_member_object (credential, "response");
+  const char *user_handle = sesame_json_member_string (response, "userHandle");
 
-  add_string (builder, "credentialId", get_string (credential, "id"));
-  if (ceremony == SESAME_CEREMONY_AUTHENTICATION && get_string (response, "userHandle"))
-    add_string (builder, "userHandle", get_string (response, "userHandle"));
+  sesame_json_builder_add_string (builder, "credentialId",
+                                  sesame_json_member_string (credential, "id"));
+  if (ceremony == SESAME_CEREMONY_AUTHENTICATION && user_handle)
+    sesame_json_builder_add_string (builder, "userHandle", user_handle);
   describe_client_data (response, builder);
   if (ceremony == SESAME_CEREMONY_REGISTRATION)
     describe_attestation_object (response, registration, builder);
@@ -444,6 +418,209 @@ sesame_ceremony_to_string (SesameCeremony ceremony)
 }
 
 JsonNode *
+sesame_ceremony_describe_credential (SesameCeremony  ceremony,
+                                     JsonNode       *credential)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  g_return_val_if_fail (ceremony == SESAME_CEREMONY_REGISTRATION ||
+                        ceremony == SESAME_CEREMONY_AUTHENTICATION, NULL);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  sesame_json_builder_add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
+  if (credential && JSON_NODE_HOLDS_OBJECT (credential))
+    describe_credential (ceremony, json_node_get_object (credential), NULL, builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The checks of each ceremony in the order sesame-webauthn.c runs them, with
+ * the codes each can fail with. Keep in step with that file: a check moved
+ * there moves here. */
+typedef struct
+{
+  const char                *check;
+  const SesameWebauthnError *codes; /* ended by -1 */
+} CheckInfo;
+
+#define CODES(...) ((const SesameWebauthnError[]) { __VA_ARGS__, (SesameWebauthnError) -1 })
+
+static const CheckInfo response_checks[] = {
+  { "response", CODES (SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL) },
+};
+
+static const CheckInfo client_data_checks[] = {
+  { "client-data", CODES (SESAME_WEBAUTHN_ERROR_BAD_BASE64URL,
+                          SESAME_WEBAUTHN_ERROR_BAD_CLIENT_DATA) },
+  { "type", CODES (SESAME_WEBAUTHN_ERROR_TYPE_MISMATCH) },
+  { "challenge", CODES (SESAME_WEBAUTHN_ERROR_CHALLENGE_MISMATCH,
+                        SESAME_WEBAUTHN_ERROR_CHALLENGE_REPLAYED) },
+  { "origin", CODES (SESAME_WEBAUTHN_ERROR_ORIGIN_MISMATCH,
+                     SESAME_WEBAUTHN_ERROR_CROSS_ORIGIN_NOT_ALLOWED,
+                     SESAME_WEBAUTHN_ERROR_TOP_ORIGIN_MISMATCH,
+                     SESAME_WEBAUTHN_ERROR_TOKEN_BINDING_INVALID) },
+};
+
+static const CheckInfo authenticator_data_checks[] = {
+  { "authenticator-data", CODES (SESAME_WEBAUTHN_ERROR_BAD_CBOR,
+                                 SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_OBJECT,
+                                 SESAME_WEBAUTHN_ERROR_BAD_AUTHENTICATOR_DATA,
+                                 SESAME_WEBAUTHN_ERROR_BAD_COSE_KEY,
+                                 SESAME_WEBAUTHN_ERROR_CREDENTIAL_ID_TOO_LONG,
+                                 SESAME_WEBAUTHN_ERROR_EXTENSION_DATA_MISMATCH) },
+  { "rp-id", CODES (SESAME_WEBAUTHN_ERROR_RP_ID_MISMATCH) },
+  { "user-present", CODES (SESAME_WEBAUTHN_ERROR_USER_NOT_PRESENT) },
+  { "user-verified", CODES (SESAME_WEBAUTHN_ERROR_USER_NOT_VERIFIED) },
+  { "backup-state", CODES (SESAME_WEBAUTHN_ERROR_BACKUP_STATE_INVALID) },
+};
+
+static const CheckInfo registration_checks[] = {
+  { "attested-data", CODES (SESAME_WEBAUTHN_ERROR_ATTESTED_DATA_MISSING) },
+  { "algorithm", CODES (SESAME_WEBAUTHN_ERROR_UNSUPPORTED_ALGORITHM,
+                        SESAME_WEBAUTHN_ERROR_ALGORITHM_NOT_ALLOWED) },
+  { "attestation", CODES (SESAME_WEBAUTHN_ERROR_UNSUPPORTED_ATTESTATION_FORMAT,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_FORMAT_NOT_ALLOWED,
+                          SESAME_WEBAUTHN_ERROR_BAD_ATTESTATION_STATEMENT,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_SIGNATURE_INVALID,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_CERTIFICATE_INVALID,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_AAGUID_MISMATCH,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_NONCE_MISMATCH,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_PUBLIC_KEY_MISMATCH,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_UNTRUSTED,
+                          SESAME_WEBAUTHN_ERROR_ATTESTATION_CERTIFICATE_REVOKED,
+                          SESAME_WEBAUTHN_ERROR_TPM_INFO_INVALID,
+                          SESAME_WEBAUTHN_ERROR_TPM_PUBLIC_AREA_MISMATCH,
+                          SESAME_WEBAUTHN_ERROR_ANDROID_KEY_AUTHORIZATION,
+                          SESAME_WEBAUTHN_ERROR_SAFETYNET_DEVICE_INTEGRITY,
+                          SESAME_WEBAUTHN_ERROR_SAFETYNET_TIMESTAMP) },
+};
+
+/* After the response's shape, sesame_verify_authentication_json() compares
+ * the credential id and the user handle before it reads the client data. */
+static const CheckInfo authentication_first_checks[] = {
+  { "credential-id", CODES (SESAME_WEBAUTHN_ERROR_CREDENTIAL_ID_MISMATCH) },
+  { "user-handle", CODES (SESAME_WEBAUTHN_ERROR_USER_HANDLE_MISMATCH) },
+};
+
+static const CheckInfo authentication_checks[] = {
+  { "attested-data", CODES (SESAME_WEBAUTHN_ERROR_ATTESTED_DATA_UNEXPECTED) },
+  { "backup-eligibility", CODES (SESAME_WEBAUTHN_ERROR_BACKUP_ELIGIBILITY_CHANGED) },
+  { "signature", CODES (SESAME_WEBAUTHN_ERROR_SIGNATURE_INVALID) },
+  { "sign-count", CODES (SESAME_WEBAUTHN_ERROR_SIGN_COUNT_REGRESSION) },
+};
+
+static gboolean
+check_has_code (const CheckInfo *info,
+                const char      *error_name)
+{
+  for (const SesameWebauthnError *code = info->codes; (int) *code != -1; code++)
+    if (g_str_equal (sesame_webauthn_error_to_string (*code), error_name))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  JsonBuilder *builder;
+  const char  *error_name;
+  gboolean     known;         /* error_name belongs to one of the checks */
+  gboolean     failed;        /* a check failed already: the rest did not run */
+  gboolean     uv_required;
+} ChecksState;
+
+static void
+add_checks (ChecksState     *state,
+            const CheckInfo *checks,
+            gsize            n_checks)
+{
+  for (gsize i = 0; i < n_checks; i++)
+    {
+      const CheckInfo *info = &checks[i];
+      const char *status;
+
+      if (state->failed || (state->error_name && !state->known))
+        status = "not-run";
+      else if (state->error_name && check_has_code (info, state->error_name))
+        {
+          status = "failed";
+          state->failed = TRUE;
+        }
+      else if (g_str_equal (info->check, "user-verified") && !state->uv_required)
+        status = "not-required";
+      else
+        status = "passed";
+
+      json_builder_begin_object (state->builder);
+      sesame_json_builder_add_string (state->builder, "check", info->check);
+      sesame_json_builder_add_string (state->builder, "status", status);
+      json_builder_set_member_name (state->builder, "codes");
+      json_builder_begin_array (state->builder);
+      for (const SesameWebauthnError *code = info->codes; (int) *code != -1; code++)
+        json_builder_add_string_value (state->builder, sesame_webauthn_error_to_string (*code));
+      json_builder_end_array (state->builder);
+      json_builder_end_object (state->builder);
+    }
+}
+
+static gboolean
+any_check_has_code (const CheckInfo *checks,
+                    gsize            n_checks,
+                    const char      *error_name)
+{
+  for (gsize i = 0; i < n_checks; i++)
+    if (check_has_code (&checks[i], error_name))
+      return TRUE;
+  return FALSE;
+}
+
+JsonNode *
+sesame_ceremony_describe_checks (SesameCeremony  ceremony,
+                                 const char     *error_name,
+                                 gboolean        user_verification_required)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  gboolean registration = ceremony == SESAME_CEREMONY_REGISTRATION;
+  ChecksState state = { 0 };
+
+  g_return_val_if_fail (ceremony == SESAME_CEREMONY_REGISTRATION ||
+                        ceremony == SESAME_CEREMONY_AUTHENTICATION, NULL);
+
+  builder = json_builder_new ();
+  state.builder = builder;
+  state.error_name = error_name;
+  state.uv_required = user_verification_required;
+  if (error_name)
+    state.known = any_check_has_code (response_checks, G_N_ELEMENTS (response_checks),
+                                      error_name) ||
+                  any_check_has_code (client_data_checks, G_N_ELEMENTS (client_data_checks),
+                                      error_name) ||
+                  any_check_has_code (authenticator_data_checks,
+                                      G_N_ELEMENTS (authenticator_data_checks), error_name) ||
+                  (registration
+                     ? any_check_has_code (registration_checks,
+                                           G_N_ELEMENTS (registration_checks), error_name)
+                     : any_check_has_code (authentication_first_checks,
+                                           G_N_ELEMENTS (authentication_first_checks),
+                                           error_name) ||
+                       any_check_has_code (authentication_checks,
+                                           G_N_ELEMENTS (authentication_checks), error_name));
+
+  json_builder_begin_array (builder);
+  add_checks (&state, response_checks, G_N_ELEMENTS (response_checks));
+  if (!registration)
+    add_checks (&state, authentication_first_checks, G_N_ELEMENTS (authentication_first_checks));
+  add_checks (&state, client_data_checks, G_N_ELEMENTS (client_data_checks));
+  add_checks (&state, authenticator_data_checks, G_N_ELEMENTS (authenticator_data_checks));
+  if (registration)
+    add_checks (&state, registration_checks, G_N_ELEMENTS (registration_checks));
+  else
+    add_checks (&state, authentication_checks, G_N_ELEMENTS (authentication_checks));
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
 sesame_ceremony_describe (SesameCeremony            ceremony,
                           JsonNode                 *credential,
                           const SesameRegistration *registration,
@@ -462,7 +639,7 @@ sesame_ceremony_describe (SesameCeremony            ceremony,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
+  sesame_json_builder_add_string (builder, "ceremony", sesame_ceremony_to_string (ceremony));
   if (credential && JSON_NODE_HOLDS_OBJECT (credential))
     describe_credential (ceremony, json_node_get_object (credential), registration, builder);
   describe_verdict (registration, assertion, error, builder);

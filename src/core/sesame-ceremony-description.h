@@ -41,4 +41,33 @@ JsonNode   *sesame_ceremony_describe  (SesameCeremony            ceremony,
                                        const SesameAssertion    *assertion,
                                        const GError             *error);
 
+/* The same description without its verdict member, for a caller that shows
+ * a verdict reached elsewhere beside it (the app's inspector shows the
+ * tenant's, from its event). The attestation's type and trust are null. */
+JsonNode   *sesame_ceremony_describe_credential (SesameCeremony  ceremony,
+                                                 JsonNode       *credential);
+
+/*
+ * The checks sesame_verify_registration() or sesame_verify_authentication()
+ * runs, in the order it runs them, and how far a verification got: a JSON
+ * array of {check, status, codes} where check names the check ("response",
+ * "client-data", "type", "challenge", "origin", "authenticator-data",
+ * "rp-id", "user-present", "user-verified", "backup-state",
+ * "attested-data", "algorithm", "attestation" for a registration;
+ * "response", "credential-id", "user-handle", "client-data", …,
+ * "attested-data", "backup-eligibility", "signature", "sign-count" for an
+ * authentication), status is "passed", "failed",
+ * "not-run" or "not-required" (user verification when the relying party
+ * does not ask for it) and codes lists the SesameWebauthnError names that
+ * check can fail with.
+ *
+ * @error_name is the SesameWebauthnError name of the refusal
+ * (sesame_webauthn_error_to_string()), or NULL for a verified ceremony.
+ * A name no check fails with (not one of the core's) leaves every check
+ * "not-run": the refusal came before verification.
+ */
+JsonNode   *sesame_ceremony_describe_checks (SesameCeremony  ceremony,
+                                             const char     *error_name,
+                                             gboolean        user_verification_required);
+
 G_END_DECLS

@@ -22,4 +22,21 @@ JsonNode *sesame_json_parse_strict (const char *text,
                                     gsize       len,
                                     char      **problem);
 
+/* Members of a parsed JSON object, read without trusting its shape: NULL
+ * (FALSE) when @object is NULL or the member is missing or of another type. */
+JsonObject *sesame_json_member_object (JsonObject *object,
+                                      const char *member);
+JsonArray  *sesame_json_member_array  (JsonObject *object,
+                                      const char *member);
+const char *sesame_json_member_string (JsonObject *object,
+                                      const char *member);
+/* TRUE only for a boolean member that is true. */
+gboolean    sesame_json_member_true   (JsonObject *object,
+                                      const char *member);
+
+/* Adds @member with the string @value, or with null when @value is NULL. */
+void        sesame_json_builder_add_string (JsonBuilder *builder,
+                                            const char  *member,
+                                            const char  *value);
+
 G_END_DECLS

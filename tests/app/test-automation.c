@@ -307,6 +307,17 @@ test_credentials (void)
 }
 
 /* Fills in the sample app's sign-up form and waits for its verdict. */
+/* The end of a sign-up or sign-in script: "signed-in", the page's error
+ * message, or "timeout". */
+#define AWAIT_OUTCOME \
+  "for (let i = 0; i < 200; i++) {" \
+  "  if (!document.getElementById('account').hidden) return 'signed-in';" \
+  "  if (document.getElementById('status').dataset.kind === 'error')" \
+  "    return document.getElementById('status').textContent;" \
+  "  await new Promise (r => setTimeout (r, 50));" \
+  "}" \
+  "return 'timeout';"
+
 static GVariant *
 sign_up_script (const char *username)
 {
@@ -316,13 +327,7 @@ sign_up_script (const char *username)
     "document.getElementById('signup-username').value = '%s';"
     "document.getElementById('signup-display-name').value = 'D-Bus User';"
     "document.getElementById('signup-button').click();"
-    "for (let i = 0; i < 200; i++) {"
-    "  if (!document.getElementById('account').hidden) return 'signed-in';"
-    "  if (document.getElementById('status').dataset.kind === 'error')"
-    "    return document.getElementById('status').textContent;"
-    "  await new Promise (r => setTimeout (r, 50));"
-    "}"
-    "return 'timeout';", username);
+    AWAIT_OUTCOME, username);
 
   return g_variant_new ("(s)", body);
 }
@@ -387,6 +392,72 @@ test_ceremony (void)
   assert_remote_error (error, AUTOMATION_ERROR ("NotFound"));
 }
 
+/* InjectFailure: the next sign-in's assertion is bad; the tenant says why
+ * and the page shows it; the one after is good again. */
+static void
+test_inject_failure (void)
+{
+  g_autofree char *url = g_strconcat (sample_app_url (), "?autofill=off", NULL);
+#define SIGN_OUT \
+    "for (let i = 0; i < 200 && document.getElementById('signed-out').hidden &&" \
+    "                 document.getElementById('account').hidden; i++)" \
+    "  await new Promise (r => setTimeout (r, 50));" \
+    "const idle = async () => {" \
+    "  for (let i = 0; i < 200 && document.body.getAttribute('aria-busy') === 'true'; i++)" \
+    "    await new Promise (r => setTimeout (r, 50));" \
+    "};" \
+    "await idle ();" \
+    "if (!document.getElementById('account').hidden) {" \
+    "  document.getElementById('signout-button').click();" \
+    "  for (let i = 0; i < 200 && document.getElementById('signed-out').hidden; i++)" \
+    "    await new Promise (r => setTimeout (r, 50));" \
+    "}" \
+    "await idle ();"
+  const char *sign_in =
+    SIGN_OUT
+    "document.getElementById('status').dataset.kind = '';"
+    "document.getElementById('signin-button').click();"
+    AWAIT_OUTCOME;
+  const char *wrong[] = { "bad_signature", "BAD-SIGNATURE", "", "nothing" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(JsonNode) result = NULL;
+
+  reply = call ("SetPromptResponse", g_variant_new ("(s)", "accept"), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call ("OpenUrl", g_variant_new ("(s)", url), &error);
+  g_assert_no_error (error);
+  /* The session of the previous test's account may still be open. */
+  result = call_json ("RunJavascript", g_variant_new ("(s)", SIGN_OUT "return true;"));
+  g_clear_pointer (&result, json_node_unref);
+  result = call_json ("RunJavascript", sign_up_script ("dbus-failure"));
+  g_assert_cmpstr (json_node_get_string (result), ==, "signed-in");
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call ("InjectFailure", g_variant_new ("(s)", "bad-signature"), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&result, json_node_unref);
+  result = call_json ("RunJavascript", g_variant_new ("(s)", sign_in));
+  g_assert_nonnull (strstr (json_node_get_string (result), "signature does not verify"));
+
+  g_clear_pointer (&result, json_node_unref);
+  result = call_json ("RunJavascript", g_variant_new ("(s)", sign_in));
+  g_assert_cmpstr (json_node_get_string (result), ==, "signed-in");
+
+  for (guint i = 0; i < G_N_ELEMENTS (wrong); i++)
+    {
+      g_clear_pointer (&reply, g_variant_unref);
+      reply = call ("InjectFailure", g_variant_new ("(s)", wrong[i]), &error);
+      g_assert_null (reply);
+      assert_remote_error (error, INVALID_ARGS);
+      g_clear_error (&error);
+    }
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call ("InjectFailure", g_variant_new ("(s)", "none"), &error);
+  g_assert_no_error (error);
+}
+
 static void
 start_automation (void)
 {
@@ -432,6 +503,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/automation/set-prompt-response", test_set_prompt_response);
   g_test_add_func ("/sesame/app/automation/credentials", test_credentials);
   g_test_add_func ("/sesame/app/automation/ceremony", test_ceremony);
+  g_test_add_func ("/sesame/app/automation/inject-failure", test_inject_failure);
   g_test_add_func ("/sesame/app/automation/quit", test_stop);
 
   status = g_test_run ();

@@ -51,8 +51,10 @@ test_views (void)
   /* The empty states say what will come. */
   g_assert_nonnull (app_test_find_widget (adw_view_stack_get_child_by_name (views, "activity"),
                                           ADW_TYPE_STATUS_PAGE, NULL, NULL));
-  g_assert_nonnull (app_test_find_widget (adw_view_stack_get_child_by_name (views, "users"),
-                                          ADW_TYPE_STATUS_PAGE, NULL, NULL));
+  g_assert_nonnull (app_test_find_row (adw_view_stack_get_child_by_name (views, "users"),
+                                       "No users yet"));
+  g_assert_nonnull (app_test_find_row (adw_view_stack_get_child_by_name (views, "users"),
+                                       "No passkeys on this device"));
 }
 
 static gboolean

@@ -673,6 +673,89 @@ test_sign_count (Fixture      *f,
   g_assert_cmpuint (last->sign_count, ==, 6);
 }
 
+/* Gets an assertion made with @fault and has the core judge it; returns
+ * the core's error (NULL: verified). The RP's stored count stays. */
+static GError *
+get_with_fault (Fixture         *f,
+                Get             *g,
+                Registered      *registered,
+                SesameSoftFault  fault,
+                gboolean         require_uv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SesameSoftAssertionResult) result = NULL;
+  g_autoptr(SesameAssertion) assertion = NULL;
+  SesameStoredCredential stored = { 0 };
+  SesameVerifyOptions options = f->options;
+
+  g->request.fault = fault;
+  result = sesame_soft_authenticator_get_assertion (f->authenticator, &g->request, &error);
+  g->request.fault = SESAME_SOFT_FAULT_NONE;
+  g_assert_no_error (error);
+
+  stored.credential_id = registered->credential_id;
+  stored.public_key = registered->public_key;
+  stored.sign_count = registered->sign_count;
+  stored.user_handle = registered->user_handle;
+  options.require_user_verification = require_uv;
+  assertion = sesame_verify_authentication (&options, &stored, g->client_data,
+                                            result->authenticator_data, result->signature,
+                                            result->user_handle, &error);
+  g_assert_true ((assertion == NULL) == (error != NULL));
+  if (assertion)
+    registered->sign_count = assertion->sign_count;
+  return g_steal_pointer (&error);
+}
+
+/* Each fault makes an assertion the core refuses for that reason, and
+ * only that assertion: the next one verifies again. */
+static void
+test_faults (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr(SesameRegistration) registration = NULL;
+  g_auto(Registered) alice = { 0 };
+  g_auto(Create) c;
+  g_auto(Get) g;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) no_error = NULL;
+
+  create_init (f, &c, "alice");
+  registration = create_and_verify (f, &c, &alice);
+  get_init (f, &g);
+  g.request.credential_id = alice.credential_id;
+
+  /* A counter of 0 on both sides means "no counter": sign in once first. */
+  sesame_assertion_free (get_and_verify (f, &g, &alice));
+
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_BAD_SIGNATURE, FALSE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_SIGNATURE_INVALID);
+  g_clear_error (&error);
+  f->options.require_user_presence = TRUE;
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NO_UP, FALSE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_USER_NOT_PRESENT);
+  g_clear_error (&error);
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_OLD_COUNTER, FALSE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_SIGN_COUNT_REGRESSION);
+  g_clear_error (&error);
+  /* The device's own counter did not go back with the clone's: uses 1 to
+   * 3 (two of them faulty), 3 kept by the clone's, 4 now. */
+  sesame_assertion_free (get_and_verify (f, &g, &alice));
+  g_assert_cmpuint (alice.sign_count, ==, 4);
+
+  /* With a PIN the user is verified, unless the fault drops UV. */
+  g_assert_true (sesame_soft_authenticator_set_pin (f->authenticator, PIN, &error));
+  g_assert_no_error (error);
+  g.request.user_verification = TRUE;
+  g.request.pin = PIN;
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NO_UV, TRUE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_USER_NOT_VERIFIED);
+  g_clear_error (&error);
+
+  no_error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NONE, TRUE);
+  g_assert_no_error (no_error);
+}
+
 /* The PIN, end to end: UV without a PIN set, PIN required, wrong PINs
  * counted (across reopening), a right one restores the count, eight
  * wrong ones block, a new PIN unblocks. */
@@ -1310,6 +1393,7 @@ main (int   argc,
   ADD ("selection", test_selection);
   ADD ("same-user-replaces", test_same_user_replaces);
   ADD ("sign-count", test_sign_count);
+  ADD ("faults", test_faults);
   ADD ("pin", test_pin);
   ADD ("pin-not-stored", test_pin_not_stored);
   ADD ("backup-flags", test_backup_flags);

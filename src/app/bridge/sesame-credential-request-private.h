@@ -48,6 +48,10 @@ SesameCredentialRequest *sesame_credential_request_new_from_json (SesameCredenti
 gboolean sesame_credential_request_json_number (JsonNode *node,
                                                 double   *out);
 
+/* Makes the answer of a get() carry @failure (before it is accepted). */
+void     sesame_credential_request_set_injected_failure (SesameCredentialRequest *self,
+                                                         SesameInjectedFailure    failure);
+
 /* Takes the page's reply and starts the timeout (modal requests only). */
 void     sesame_credential_request_start          (SesameCredentialRequest  *self,
                                                    WebKitScriptMessageReply *reply,

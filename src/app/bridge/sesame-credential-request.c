@@ -49,6 +49,12 @@ struct _SesameCredentialRequest
   gboolean conditional;
   guint    timeout_ms;
 
+  GBytes   *challenge;
+  SesameInjectedFailure injected;
+  JsonNode *options;         /* the page's publicKey options, as sent */
+  JsonNode *credential;      /* the credential the page got, toJSON() form; NULL: none */
+  GError   *error;           /* why a failed request failed */
+
   WebKitScriptMessageReply *reply;
   JSCContext *context;
   gint64      page_id;
@@ -113,6 +119,10 @@ sesame_credential_request_finalize (GObject *object)
   g_clear_pointer (&self->algorithms, g_array_unref);
   g_clear_pointer (&self->credential_ids, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->challenge, g_bytes_unref);
+  g_clear_pointer (&self->options, json_node_unref);
+  g_clear_pointer (&self->credential, json_node_unref);
+  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (sesame_credential_request_parent_class)->finalize (object);
 }
@@ -619,7 +629,8 @@ collect_candidates (SesameCredentialRequest  *self,
 /* clientDataJSON as browsers write it, members in their order. */
 static void
 build_client_data (SesameCredentialRequest *self,
-                   GBytes                  *challenge)
+                   GBytes                  *challenge,
+                   const char              *origin)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -636,7 +647,7 @@ build_client_data (SesameCredentialRequest *self,
   json_builder_set_member_name (builder, "challenge");
   json_builder_add_string_value (builder, challenge_text);
   json_builder_set_member_name (builder, "origin");
-  json_builder_add_string_value (builder, self->origin);
+  json_builder_add_string_value (builder, origin);
   json_builder_set_member_name (builder, "crossOrigin");
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_end_object (builder);
@@ -647,6 +658,8 @@ build_client_data (SesameCredentialRequest *self,
   g_checksum_update (checksum, (const guint8 *) text, strlen (text));
   g_checksum_get_digest (checksum, digest, &digest_len);
 
+  g_clear_pointer (&self->client_data_hash, g_bytes_unref);
+  g_clear_pointer (&self->client_data_json, g_bytes_unref);
   self->client_data_hash = g_bytes_new (digest, digest_len);
   digest_len = strlen (text);
   self->client_data_json = g_bytes_new_take (g_steal_pointer (&text), digest_len);
@@ -688,7 +701,9 @@ sesame_credential_request_new_from_json (SesameCredentialRequestKind kind,
   if (!ok)
     return NULL;
 
-  build_client_data (self, challenge);
+  build_client_data (self, challenge, self->origin);
+  self->challenge = g_steal_pointer (&challenge);
+  self->options = json_node_init_object (json_node_alloc (), public_key);
 
   return g_steal_pointer (&self);
 }
@@ -758,6 +773,7 @@ sesame_credential_request_fail (SesameCredentialRequest        *self,
   if (self->reply != NULL)
     sesame_bridge_reply_send_error (self->reply, self->context, self->page_id, error);
 
+  self->error = g_error_copy (error);
   finish (self, outcome);
 }
 
@@ -789,6 +805,83 @@ sesame_credential_request_get_context (SesameCredentialRequest *self)
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
   return self->context;
+}
+
+static const char * const injected_failure_names[] = {
+  [SESAME_INJECTED_FAILURE_NONE] = "none",
+  [SESAME_INJECTED_FAILURE_BAD_SIGNATURE] = "bad-signature",
+  [SESAME_INJECTED_FAILURE_NO_UP] = "no-up",
+  [SESAME_INJECTED_FAILURE_NO_UV] = "no-uv",
+  [SESAME_INJECTED_FAILURE_OLD_COUNTER] = "old-counter",
+  [SESAME_INJECTED_FAILURE_WRONG_ORIGIN] = "wrong-origin",
+};
+
+const char *
+sesame_injected_failure_to_string (SesameInjectedFailure failure)
+{
+  g_return_val_if_fail ((guint) failure < G_N_ELEMENTS (injected_failure_names), NULL);
+  return injected_failure_names[failure];
+}
+
+gboolean
+sesame_injected_failure_from_string (const char            *text,
+                                     SesameInjectedFailure *failure)
+{
+  g_return_val_if_fail (failure != NULL, FALSE);
+
+  for (guint i = 0; text && i < G_N_ELEMENTS (injected_failure_names); i++)
+    if (g_str_equal (text, injected_failure_names[i]))
+      {
+        *failure = (SesameInjectedFailure) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+sesame_credential_request_set_injected_failure (SesameCredentialRequest *self,
+                                                SesameInjectedFailure    failure)
+{
+  g_return_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self));
+  g_return_if_fail (self->kind == SESAME_CREDENTIAL_REQUEST_GET);
+  g_return_if_fail (self->outcome == SESAME_CREDENTIAL_REQUEST_PENDING);
+
+  self->injected = failure;
+  /* The page's own origin, or the wrong one the answer is to claim. */
+  build_client_data (self, self->challenge,
+                     failure == SESAME_INJECTED_FAILURE_WRONG_ORIGIN ? SESAME_INJECTED_WRONG_ORIGIN
+                                                                     : self->origin);
+}
+
+SesameInjectedFailure
+sesame_credential_request_get_injected_failure (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), SESAME_INJECTED_FAILURE_NONE);
+  return self->injected;
+}
+
+JsonNode *
+sesame_credential_request_get_options (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->options;
+}
+
+JsonNode *
+sesame_credential_request_get_credential (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->credential;
+}
+
+const GError *
+sesame_credential_request_get_error (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
+
+  return self->error;
 }
 
 GBytes *
@@ -925,7 +1018,9 @@ answer (SesameCredentialRequest *self,
         JsonBuilder             *builder)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  JsonNode *credential = json_object_get_member (json_node_get_object (root), "credential");
 
+  self->credential = json_node_copy (credential);
   if (self->reply != NULL)
     sesame_bridge_reply_send (self->reply, self->context, root);
   finish (self, SESAME_CREDENTIAL_REQUEST_SUCCEEDED);
@@ -999,6 +1094,22 @@ answer_assertion (SesameCredentialRequest   *self,
   answer (self, builder);
 }
 
+static SesameSoftFault
+soft_fault (SesameInjectedFailure failure)
+{
+  switch (failure)
+    {
+    case SESAME_INJECTED_FAILURE_BAD_SIGNATURE: return SESAME_SOFT_FAULT_BAD_SIGNATURE;
+    case SESAME_INJECTED_FAILURE_NO_UP: return SESAME_SOFT_FAULT_NO_UP;
+    case SESAME_INJECTED_FAILURE_NO_UV: return SESAME_SOFT_FAULT_NO_UV;
+    case SESAME_INJECTED_FAILURE_OLD_COUNTER: return SESAME_SOFT_FAULT_OLD_COUNTER;
+    case SESAME_INJECTED_FAILURE_WRONG_ORIGIN: /* the client data says it */
+    case SESAME_INJECTED_FAILURE_NONE:
+    default:
+      return SESAME_SOFT_FAULT_NONE;
+    }
+}
+
 /* The user may try again after these; everything else ends the request. */
 static gboolean
 is_retryable (const GError *error)
@@ -1058,6 +1169,7 @@ sesame_credential_request_accept (SesameCredentialRequest  *self,
         .credential_id = credential_id,
         .user_verification = user_verification,
         .pin = user_verification ? pin : NULL,
+        .fault = soft_fault (self->injected),
       };
 
       /* Only what the page allowed and the chooser showed. */

@@ -15,6 +15,7 @@
  */
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,28 @@ typedef enum
   SESAME_CREDENTIAL_REQUEST_NAVIGATED, /* the page went away (no answer reaches it) */
   SESAME_CREDENTIAL_REQUEST_FAILED,    /* the authenticator refused [a DOMException per error] */
 } SesameCredentialRequestOutcome;
+
+/* A failure a get() is answered with, for demos (see
+ * sesame_credentials_bridge_inject_failure()): the authenticator's faults,
+ * and an origin that is not the page's in the client data it signs. */
+typedef enum
+{
+  SESAME_INJECTED_FAILURE_NONE,
+  SESAME_INJECTED_FAILURE_BAD_SIGNATURE,
+  SESAME_INJECTED_FAILURE_NO_UP,
+  SESAME_INJECTED_FAILURE_NO_UV,
+  SESAME_INJECTED_FAILURE_OLD_COUNTER,
+  SESAME_INJECTED_FAILURE_WRONG_ORIGIN,
+} SesameInjectedFailure;
+
+/* The origin a WRONG_ORIGIN answer claims: a reserved name no tenant
+ * expects. */
+#define SESAME_INJECTED_WRONG_ORIGIN "https://phishing.example"
+
+/* "none", "bad-signature", "no-up", "no-uv", "old-counter", "wrong-origin". */
+const char *sesame_injected_failure_to_string   (SesameInjectedFailure  failure);
+gboolean    sesame_injected_failure_from_string (const char            *text,
+                                                 SesameInjectedFailure *failure);
 
 /* A credential a get() could use, as the chooser shows it. */
 typedef struct
@@ -74,6 +97,17 @@ gboolean    sesame_credential_request_wants_pin           (SesameCredentialReque
  * first. create: empty. An array of SesameCredentialCandidate, owned by
  * the request. */
 GPtrArray  *sesame_credential_request_get_candidates      (SesameCredentialRequest *self);
+
+/* For the inspector: the publicKey options the page passed, as it passed
+ * them (buffers as base64url strings); the credential it was answered with
+ * in PublicKeyCredential.toJSON() form, NULL unless the request SUCCEEDED;
+ * why it ended otherwise (NULL while pending, after success, or when the
+ * page went away). */
+JsonNode     *sesame_credential_request_get_options    (SesameCredentialRequest *self);
+/* The failure this request's answer carries (get only). */
+SesameInjectedFailure sesame_credential_request_get_injected_failure (SesameCredentialRequest *self);
+JsonNode     *sesame_credential_request_get_credential (SesameCredentialRequest *self);
+const GError *sesame_credential_request_get_error      (SesameCredentialRequest *self);
 
 /*
  * The user's answer. @credential_id picks a candidate (get; NULL: the

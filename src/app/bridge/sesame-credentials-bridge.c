@@ -42,6 +42,7 @@ struct _SesameCredentialsBridge
 
   SesameCredentialRequest  *pending;
   gboolean                  autofill_shown;
+  SesameInjectedFailure     next_failure;  /* for the next get() */
 
   /* The reply of a request abandoned at LOAD_STARTED, kept until the next
    * document commits so that the old page gets no answer. */
@@ -57,6 +58,7 @@ enum {
   PROP_0,
   PROP_VIEW,
   PROP_AUTHENTICATOR,
+  PROP_INJECTED_FAILURE,
   N_PROPS
 };
 
@@ -90,6 +92,9 @@ request_finished_cb (SesameCredentialRequest        *request,
 
   g_signal_handlers_disconnect_by_func (request, request_finished_cb, self);
   finished = g_steal_pointer (&self->pending);
+  if (outcome == SESAME_CREDENTIAL_REQUEST_SUCCEEDED &&
+      sesame_credential_request_get_injected_failure (finished) != SESAME_INJECTED_FAILURE_NONE)
+    sesame_credentials_bridge_inject_failure (self, SESAME_INJECTED_FAILURE_NONE);
 
   if (self->autofill_shown)
     {
@@ -399,6 +404,12 @@ handle_ceremony (SesameCredentialsBridge  *self,
                                                      conditional, error);
   if (request == NULL)
     return FALSE;
+
+  /* An injected failure is for one assertion: each get() is made with it,
+   * and the first that answers the page uses it up (request_finished_cb);
+   * an autofill request that is never chosen does not. */
+  if (kind == SESAME_CREDENTIAL_REQUEST_GET && self->next_failure != SESAME_INJECTED_FAILURE_NONE)
+    sesame_credential_request_set_injected_failure (request, self->next_failure);
 
   start_request (self, request, reply, context, page_id);
   return TRUE;
@@ -725,6 +736,10 @@ sesame_credentials_bridge_get_property (GObject    *object,
       g_value_set_object (value, self->authenticator);
       break;
 
+    case PROP_INJECTED_FAILURE:
+      g_value_set_string (value, sesame_injected_failure_to_string (self->next_failure));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -751,6 +766,17 @@ sesame_credentials_bridge_set_property (GObject      *object,
       self->authenticator = g_value_dup_object (value);
       break;
 
+    case PROP_INJECTED_FAILURE:
+      {
+        SesameInjectedFailure failure;
+
+        if (sesame_injected_failure_from_string (g_value_get_string (value), &failure))
+          sesame_credentials_bridge_inject_failure (self, failure);
+        else
+          g_warning ("“%s” is not a failure Sesame can inject", g_value_get_string (value));
+      }
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -775,6 +801,9 @@ sesame_credentials_bridge_class_init (SesameCredentialsBridgeClass *klass)
     g_param_spec_object ("authenticator", NULL, NULL,
                          SESAME_TYPE_SOFT_AUTHENTICATOR,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INJECTED_FAILURE] =
+    g_param_spec_string ("injected-failure", NULL, NULL, "none",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[REQUEST_STARTED] =
@@ -836,6 +865,26 @@ sesame_credentials_bridge_get_authenticator (SesameCredentialsBridge *self)
   g_return_val_if_fail (SESAME_IS_CREDENTIALS_BRIDGE (self), NULL);
 
   return self->authenticator;
+}
+
+void
+sesame_credentials_bridge_inject_failure (SesameCredentialsBridge *self,
+                                          SesameInjectedFailure    failure)
+{
+  g_return_if_fail (SESAME_IS_CREDENTIALS_BRIDGE (self));
+  g_return_if_fail ((guint) failure <= SESAME_INJECTED_FAILURE_WRONG_ORIGIN);
+
+  if (self->next_failure == failure)
+    return;
+  self->next_failure = failure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INJECTED_FAILURE]);
+}
+
+SesameInjectedFailure
+sesame_credentials_bridge_get_injected_failure (SesameCredentialsBridge *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIALS_BRIDGE (self), SESAME_INJECTED_FAILURE_NONE);
+  return self->next_failure;
 }
 
 SesameCredentialRequest *

@@ -43,6 +43,15 @@ SesameCredentialsBridge *sesame_credentials_bridge_new (WebKitWebView           
 WebKitWebView           *sesame_credentials_bridge_get_view          (SesameCredentialsBridge *self);
 SesameSoftAuthenticator *sesame_credentials_bridge_get_authenticator (SesameCredentialsBridge *self);
 
+/* Makes the next get() answer carry @failure (NONE: cancels one set
+ * before), so that a demo shows the tenant refusing it and why. The
+ * failure is used once, by the first get() that answers the page with a
+ * credential; "injected-failure" (its string form) says what is set and
+ * goes back to "none" then. */
+void                     sesame_credentials_bridge_inject_failure      (SesameCredentialsBridge *self,
+                                                                        SesameInjectedFailure    failure);
+SesameInjectedFailure    sesame_credentials_bridge_get_injected_failure (SesameCredentialsBridge *self);
+
 /* The request being answered, or NULL. */
 SesameCredentialRequest *sesame_credentials_bridge_get_pending (SesameCredentialsBridge *self);
 
