@@ -8,6 +8,7 @@
 #include "sesame-address.h"
 #include "sesame-app-resources.h"
 #include "sesame-automation.h"
+#include "sesame-secret-store.h"
 #include "sesame-tenant-rules.h"
 #include "sesame-welcome.h"
 #include "sesame-window.h"
@@ -48,6 +49,8 @@ struct _SesameApplication
   GError *start_error;
   SesameSoftAuthenticator *authenticator;
   SesameAutomation *automation;
+  SesameSecretStore *secrets;
+  char *local_tenant_id;       /* the "Local development" tenant, which always exists */
   gboolean started;
 };
 
@@ -133,6 +136,34 @@ sesame_application_get_start_url (SesameApplication *self)
   return self->start_url;
 }
 
+SesameStore *
+sesame_application_get_store (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+SesameSecretStore *
+sesame_application_get_secret_store (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+  return self->secrets;
+}
+
+const char *
+sesame_application_get_local_tenant_id (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+  return self->local_tenant_id;
+}
+
+void
+sesame_application_tenant_changed (SesameApplication *self)
+{
+  g_return_if_fail (SESAME_IS_APPLICATION (self));
+  g_signal_emit (self, signals[TENANT_CHANGED], 0);
+}
+
 static void
 set_start_error (SesameApplication *self,
                  GError            *error)
@@ -170,6 +201,9 @@ bring_up_tenant (SesameApplication *self,
       return FALSE;
     }
   sesame_server_start_sample_app (server, secret_key);
+  g_free (self->local_tenant_id);
+  self->local_tenant_id = g_strdup (sesame_server_get_tenant_id (server));
+  sesame_secret_store_save (self->secrets, self->local_tenant_id, NULL, secret_key);
 
   g_message ("Local tenant %s at %s, sample app at %s",
              sesame_server_get_tenant_id (server), sesame_server_get_base_url (server),
@@ -202,9 +236,17 @@ start_services (SesameApplication *self,
   {
     g_autofree char *passkeys_path = g_build_filename (self->data_dir, AUTHENTICATOR_NAME, NULL);
 
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    gboolean eligible = g_settings_get_boolean (settings, "authenticator-backup-eligible");
+
     self->authenticator = sesame_soft_authenticator_new (passkeys_path, error);
     if (!self->authenticator)
       return FALSE;
+    sesame_soft_authenticator_set_backup_flags (
+      self->authenticator, eligible,
+      eligible && g_settings_get_boolean (settings, "authenticator-backed-up"));
+    sesame_soft_authenticator_set_sign_counter (
+      self->authenticator, g_settings_get_boolean (settings, "authenticator-sign-counter"));
   }
 
   return bring_up_tenant (self, (guint) self->port, error);
@@ -436,8 +478,12 @@ read_options (SesameApplication       *self,
 {
   g_autofree char *port = NULL;
   const char *env_key;
-  guint64 port_number = SESAME_SERVER_DEFAULT_PORT;
+  guint64 port_number;
 
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  /* Without --port and --bind, what Settings chose last. */
+  port_number = g_settings_get_uint (settings, "port");
   if (g_variant_dict_lookup (options, "port", "s", &port) &&
       !g_ascii_string_to_unsigned (port, 10, 0, G_MAXUINT16, &port_number, NULL))
     {
@@ -445,7 +491,9 @@ read_options (SesameApplication       *self,
       return FALSE;
     }
   self->port = (int) port_number;
-  g_variant_dict_lookup (options, "bind", "s", &self->bind);
+  if (!g_variant_dict_lookup (options, "bind", "s", &self->bind) &&
+      g_settings_get_boolean (settings, "listen-beyond-loopback"))
+    self->bind = g_strdup ("0.0.0.0");
   g_variant_dict_lookup (options, "data-dir", "^ay", &self->data_dir);
   g_variant_dict_lookup (options, "rp-id", "s", &self->rp_id);
   g_variant_dict_lookup (options, "origin", "^as", &self->origins);
@@ -614,6 +662,8 @@ sesame_application_finalize (GObject *object)
   SesameApplication *self = SESAME_APPLICATION (object);
 
   g_clear_object (&self->automation);
+  g_clear_object (&self->secrets);
+  g_free (self->local_tenant_id);
   g_clear_object (&self->server);
   g_clear_object (&self->authenticator);
   g_clear_object (&self->store);
@@ -661,6 +711,7 @@ sesame_application_class_init (SesameApplicationClass *klass)
 static void
 sesame_application_init (SesameApplication *self)
 {
+  self->secrets = sesame_secret_store_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Show, develop and test passkey sign-in with a "

@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 
+#include "sesame-secret-store.h"
 #include "sesame-server.h"
 #include "sesame-soft-authenticator.h"
 
@@ -42,6 +43,14 @@ SesameSoftAuthenticator *sesame_application_get_authenticator (SesameApplication
 SesameWindow      *sesame_application_get_window         (SesameApplication *self);
 /* The page the Demo view opens first: --url, or NULL for the default. */
 const char        *sesame_application_get_start_url      (SesameApplication *self);
+
+SesameStore       *sesame_application_get_store          (SesameApplication *self);
+/* Where each tenant's secret key is kept (the keyring, or memory). */
+SesameSecretStore *sesame_application_get_secret_store   (SesameApplication *self);
+/* The tenant that the sample app used at start, which cannot be removed. */
+const char        *sesame_application_get_local_tenant_id (SesameApplication *self);
+/* Emits ::tenant-changed: call it after changing the tenant. */
+void               sesame_application_tenant_changed     (SesameApplication *self);
 
 /* After a busy port: listens again on any free port and, when that works,
  * brings the tenant up there. */

@@ -76,6 +76,7 @@ struct _SesameSoftAuthenticator
   SesameSoftStore *store;
   gboolean         backup_eligible;
   gboolean         backup_state;
+  gboolean         counter_off;     /* report 0 on every use, as synced passkeys do */
 };
 
 G_DEFINE_FINAL_TYPE (SesameSoftAuthenticator, sesame_soft_authenticator, G_TYPE_OBJECT)
@@ -232,6 +233,21 @@ sesame_soft_authenticator_set_backup_flags (SesameSoftAuthenticator *self,
 
   self->backup_eligible = !!eligible;
   self->backup_state = !!state;
+}
+
+void
+sesame_soft_authenticator_set_sign_counter (SesameSoftAuthenticator *self,
+                                            gboolean                 increments)
+{
+  g_return_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self));
+  self->counter_off = !increments;
+}
+
+gboolean
+sesame_soft_authenticator_get_sign_counter (SesameSoftAuthenticator *self)
+{
+  g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), TRUE);
+  return !self->counter_off;
 }
 
 /* PIN */
@@ -746,6 +762,10 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
   else
     sign_count = credential->sign_count < G_MAXUINT32 ? credential->sign_count + 1
                                                       : credential->sign_count;
+  /* Without a counter the authenticator says 0 (WebAuthn §6.1.1), and
+   * the RP then skips its clone check. */
+  if (self->counter_off)
+    sign_count = 0;
   if (request->fault == SESAME_SOFT_FAULT_NO_UV)
     verified = FALSE;
   /* BE belongs to the credential (fixed when it was made); BS follows

@@ -150,6 +150,12 @@ void sesame_soft_authenticator_set_backup_flags (SesameSoftAuthenticator *self,
                                                  gboolean                 eligible,
                                                  gboolean                 state);
 
+/* Whether each use increments the passkey's signature counter (default
+ * TRUE); FALSE reports 0 on every use, as synced passkeys do. */
+void     sesame_soft_authenticator_set_sign_counter (SesameSoftAuthenticator *self,
+                                                     gboolean                 increments);
+gboolean sesame_soft_authenticator_get_sign_counter (SesameSoftAuthenticator *self);
+
 /* PIN: NULL or "" removes it. A PIN is 4..63 UTF-8 bytes. With a PIN set,
  * a request with user_verification must carry it; 8 wrong PINs in a row
  * block UV until a new PIN is set. */

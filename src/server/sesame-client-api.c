@@ -13,6 +13,7 @@
 
 #include "sesame-base64.h"
 #include "sesame-server-private.h"
+#include "sesame-tenant-settings.h"
 
 #include <string.h>
 
@@ -435,6 +436,8 @@ sesame_client_api_passkey_exists (SesameRequest  *req,
   const char *param = req->query ? g_hash_table_lookup (req->query, "credentialIds") : NULL;
   guint n_ids;
 
+  if (!sesame_tenant_check_passkeys_set_up (req->tenant, error))
+    return FALSE;
   if (!param || !*param)
     return sesame_api_fail (error, SESAME_API_ERROR_INVALID_REQUEST,
                             "The request needs ?credentialIds=<id>,<id>…");

@@ -61,6 +61,8 @@ static const WireError rule_errors[] = {
   [SESAME_RULE_ERROR_WRONG_USER] = { "invalid_credential", SOUP_STATUS_BAD_REQUEST },
   [SESAME_RULE_ERROR_ALREADY_REGISTERED] = { "conflict", SOUP_STATUS_CONFLICT },
   [SESAME_RULE_ERROR_INTERNAL] = { "internal_error", SOUP_STATUS_INTERNAL_SERVER_ERROR },
+  /* The request is fine; the tenant is not ready to take it. */
+  [SESAME_RULE_ERROR_PASSKEYS_NOT_SET_UP] = { "passkeys_not_set_up", SOUP_STATUS_CONFLICT },
 };
 
 static const WireError *

@@ -7,6 +7,7 @@
 #include "sesame-sample-app.h"
 #include "sesame-server-private.h"
 #include "sesame-tenant-rules.h"
+#include "sesame-tenant-settings.h"
 #include "sesame-token.h"
 
 #include <openssl/rand.h>
@@ -38,6 +39,8 @@ struct _SesameServer
   gboolean     loopback_only;   /* listening on loopback: only local Host names */
   guint        idle_timeout;    /* seconds; see sesame-http-connection.h */
   guint        request_timeout;
+  char        *address;         /* what it listens on, as given to listen */
+  char        *sample_app_key;  /* the secret key the sample app's backend uses */
 };
 
 G_DEFINE_FINAL_TYPE (SesameServer, sesame_server, G_TYPE_OBJECT)
@@ -665,6 +668,10 @@ sesame_server_finalize (GObject *object)
   g_free (self->app_url);
   g_free (self->app_origin);
   g_free (self->tenant_id);
+  g_free (self->address);
+  if (self->sample_app_key)
+    memset (self->sample_app_key, 0, strlen (self->sample_app_key));
+  g_free (self->sample_app_key);
 
   G_OBJECT_CLASS (sesame_server_parent_class)->finalize (object);
 }
@@ -820,47 +827,54 @@ sesame_server_set_timeouts (SesameServer *self,
 
 /* soup_server_listen() would ask for a backlog of 10. */
 static gboolean
-listen_on (SesameServer   *self,
-           GSocketAddress *address,
-           GError        **error)
+listen_socket (SesameServer   *self,
+               GSocketAddress *address,
+               GError        **error)
 {
   g_autoptr(GSocket) socket = sesame_http_listen_socket_new (address, error);
 
   return socket && soup_server_listen_socket (self->soup, socket, 0, error);
 }
 
-gboolean
-sesame_server_listen (SesameServer *self,
-                      const char   *address,
-                      guint         port,
-                      GError      **error)
+static GInetAddress *
+parse_listen_address (const char  *address,
+                      guint        port,
+                      GError     **error)
 {
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
+  GInetAddress *inet = g_inet_address_new_from_string (address);
 
-  g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
-
-  if (!address)
-    address = "127.0.0.1";
-  inet = g_inet_address_new_from_string (address);
   if (!inet)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "“%s” is not an IP address to listen on (e.g. 127.0.0.1 or ::1)", address);
-      return FALSE;
+      return NULL;
     }
   if (port > G_MAXUINT16)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Port %u is not a TCP port (0 to 65535)", port);
-      return FALSE;
+      g_object_unref (inet);
+      return NULL;
     }
+  return inet;
+}
 
-  socket_address = g_inet_socket_address_new (inet, port);
-  if (!listen_on (self, socket_address, error))
+/* Listens on @inet and @port, and on [::1] beside the IPv4 loopback;
+ * sets port, address and the URLs (without notifying). */
+static gboolean
+listen_on (SesameServer  *self,
+           GInetAddress  *inet,
+           guint          port,
+           GError       **error)
+{
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (inet, port);
+
+  if (!listen_socket (self, socket_address, error))
     return FALSE;
   self->loopback_only = g_inet_address_get_is_loopback (inet);
   self->port = listening_port (self->soup);
+  g_free (self->address);
+  self->address = g_inet_address_to_string (inet);
 
   /* Browsers and Node may resolve "localhost" to ::1 first. */
   if (g_inet_address_get_is_loopback (inet) &&
@@ -870,7 +884,7 @@ sesame_server_listen (SesameServer *self,
       g_autoptr(GSocketAddress) address6 = g_inet_socket_address_new (inet6, self->port);
       g_autoptr(GError) local_error = NULL;
 
-      if (!listen_on (self, address6, &local_error))
+      if (!listen_socket (self, address6, &local_error))
         g_debug ("Not listening on [::1]:%u as well: %s", self->port, local_error->message);
     }
 
@@ -880,14 +894,38 @@ sesame_server_listen (SesameServer *self,
   self->app_origin = g_strdup_printf ("http://localhost:%u", self->port);
   self->app_url = g_strdup_printf ("%s/", self->app_origin);
   self->base_url = g_strdup_printf ("%s/v1", self->app_origin);
+  return TRUE;
+}
+
+static void
+notify_urls (SesameServer *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_APP_URL]);
+}
+
+gboolean
+sesame_server_listen (SesameServer *self,
+                      const char   *address,
+                      guint         port,
+                      GError      **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+
+  g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
+
+  if (!address)
+    address = "127.0.0.1";
+  inet = parse_listen_address (address, port, error);
+  if (!inet || !listen_on (self, inet, port, error))
+    return FALSE;
 
   if (!self->purge_source)
     self->purge_source = g_timeout_add_seconds (PURGE_INTERVAL_S, purge_cb, self);
 
   g_debug ("Listening on %s port %u", address, self->port);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_APP_URL]);
+  notify_urls (self);
   return TRUE;
 }
 
@@ -1168,6 +1206,7 @@ sesame_server_start_sample_app (SesameServer *self,
     {
       sesame_sample_app_register (self->soup, self->base_url, self->tenant_id, secret_key);
       self->sample_app_started = TRUE;
+      self->sample_app_key = g_strdup (secret_key);
     }
   return TRUE;
 }
@@ -1196,4 +1235,141 @@ sesame_server_issue_token (SesameServer       *self,
   claims.expires_at = now + tenant->token_lifetime;
   key = g_bytes_get_data (tenant->token_key, &key_len);
   return sesame_token_issue (key, key_len, &claims, error);
+}
+
+/* Settings at runtime */
+
+const char *
+sesame_server_get_address (SesameServer *self)
+{
+  g_return_val_if_fail (SESAME_IS_SERVER (self), NULL);
+  return self->address;
+}
+
+gboolean
+sesame_server_use_tenant (SesameServer *self,
+                          const char   *tenant_id,
+                          const char   *secret_key,
+                          GError      **error)
+{
+  g_autoptr(SesameTenant) tenant = NULL;
+
+  g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (tenant_id && secret_key, FALSE);
+  g_return_val_if_fail (self->base_url != NULL, FALSE);
+
+  /* The sample app would only fail later, on every request, with a key
+   * that is not this tenant's. */
+  tenant = sesame_store_get_tenant (self->store, tenant_id, error);
+  if (!tenant || !sesame_store_verify_secret_key (self->store, tenant_id, secret_key, error))
+    return FALSE;
+
+  g_free (self->tenant_id);
+  self->tenant_id = g_strdup (tenant_id);
+  if (self->sample_app_key != secret_key)
+    {
+      if (self->sample_app_key)
+        memset (self->sample_app_key, 0, strlen (self->sample_app_key));
+      g_free (self->sample_app_key);
+      self->sample_app_key = g_strdup (secret_key);
+    }
+  sesame_sample_app_register (self->soup, self->base_url, self->tenant_id, self->sample_app_key);
+  self->sample_app_started = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TENANT_ID]);
+  return TRUE;
+}
+
+/* Every tenant that expected the sample app at @old_origin expects it at
+ * the new one now. */
+static void
+move_app_origin (SesameServer *self,
+                 const char   *old_origin)
+{
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tenants = sesame_store_list_tenants (self->store, &error);
+  if (!tenants)
+    {
+      g_warning ("Cannot move the tenants to the new port: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < tenants->len; i++)
+    {
+      SesameTenant *tenant = tenants->pdata[i];
+      g_autoptr(GError) local_error = NULL;
+      gboolean moved = FALSE;
+
+      for (guint j = 0; tenant->expected_origins && tenant->expected_origins[j]; j++)
+        if (g_str_equal (tenant->expected_origins[j], old_origin))
+          {
+            g_free (tenant->expected_origins[j]);
+            tenant->expected_origins[j] = g_strdup (self->app_origin);
+            moved = TRUE;
+          }
+      /* The new origin may have been expected already: no repeats. */
+      if (moved)
+        {
+          g_autoptr(GPtrArray) unique = g_ptr_array_new_with_free_func (g_free);
+
+          for (guint j = 0; tenant->expected_origins[j]; j++)
+            add_origin (unique, tenant->expected_origins[j]);
+          g_ptr_array_add (unique, NULL);
+          g_strfreev (tenant->expected_origins);
+          tenant->expected_origins = (char **) g_ptr_array_steal (unique, NULL);
+        }
+      if (moved && !sesame_tenant_settings_update (self->store, tenant, &local_error))
+        g_warning ("Tenant “%s” still expects %s: %s", tenant->name, old_origin,
+                   local_error->message);
+    }
+}
+
+gboolean
+sesame_server_relisten (SesameServer *self,
+                        const char   *address,
+                        guint         port,
+                        GError      **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GInetAddress) old_inet = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *old_origin = NULL;
+  guint old_port;
+
+  g_return_val_if_fail (SESAME_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->address != NULL, FALSE);
+
+  if (!address)
+    address = "127.0.0.1";
+  inet = parse_listen_address (address, port, error);
+  if (!inet)
+    return FALSE;
+  old_inet = g_inet_address_new_from_string (self->address);
+  old_port = self->port;
+  if (port == old_port && g_inet_address_equal (inet, old_inet))
+    return TRUE;
+
+  /* A socket cannot be bound to the wildcard address on a port that a
+   * loopback socket of ours still holds, so the old listener goes first;
+   * when the new one fails, the old one comes back on the same port. */
+  soup_server_disconnect (self->soup);
+  if (!listen_on (self, inet, port, &local_error))
+    {
+      g_autoptr(GError) back_error = NULL;
+
+      if (!listen_on (self, old_inet, old_port, &back_error))
+        g_warning ("Cannot listen on port %u again: %s", old_port, back_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  old_origin = g_strdup_printf ("http://localhost:%u", old_port);
+  if (!g_str_equal (old_origin, self->app_origin))
+    move_app_origin (self, old_origin);
+  if (self->sample_app_started)
+    sesame_sample_app_register (self->soup, self->base_url, self->tenant_id, self->sample_app_key);
+
+  g_debug ("Listening on %s port %u now", self->address, self->port);
+  notify_urls (self);
+  return TRUE;
 }

@@ -84,6 +84,27 @@ const char   *sesame_server_get_tenant_id      (SesameServer *self);
 gboolean      sesame_server_start_sample_app   (SesameServer *self,
                                                 const char   *secret_key);
 
+/* Changes, while running, what the server listens on: the old listener
+ * closes (dropping the connections it had), the new one opens, the URLs
+ * follow (notified), tenants that expected the sample app's old origin
+ * expect its new one, and the sample app talks to the new base URL. When
+ * the new address or port cannot be had, the old ones are taken again and
+ * the error (G_IO_ERROR_ADDRESS_IN_USE for a busy port) says why. */
+gboolean      sesame_server_relisten           (SesameServer *self,
+                                                const char   *address,
+                                                guint         port,
+                                                GError      **error);
+/* The IP address it listens on, as text (e.g. "127.0.0.1", "0.0.0.0"). */
+const char   *sesame_server_get_address        (SesameServer *self);
+
+/* Makes @tenant_id the tenant the sample app (and get_tenant_id) uses,
+ * with @secret_key, which must be that tenant's: the sample app's backend
+ * restarts on it (its sessions end). */
+gboolean      sesame_server_use_tenant         (SesameServer *self,
+                                                const char   *tenant_id,
+                                                const char   *secret_key,
+                                                GError      **error);
+
 /* A new random secret key: "sk_" and 32 bytes from the system's CSPRNG,
  * base64url. */
 char         *sesame_server_generate_secret_key (GError **error);

@@ -3,6 +3,7 @@
 
 #include "sesame-ceremony-rules.h"
 #include "sesame-tenant-private.h"
+#include "sesame-tenant-settings.h"
 
 #include "sesame-base64.h"
 #include "sesame-cbor.h"
@@ -293,7 +294,8 @@ sesame_tenant_begin_sign_in (SesameStore             *store,
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
   g_return_val_if_fail (tenant != NULL, NULL);
 
-  if (!sesame_tenant_check_action_code (action_code, error))
+  if (!sesame_tenant_check_passkeys_set_up (tenant, error) ||
+      !sesame_tenant_check_action_code (action_code, error))
     return NULL;
 
   /* With a token, or (newer SDKs) with the idempotency key of an action the
@@ -343,6 +345,8 @@ sesame_tenant_begin_registration (SesameStore             *store,
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
   g_return_val_if_fail (tenant && claims, NULL);
 
+  if (!sesame_tenant_check_passkeys_set_up (tenant, error))
+    return NULL;
   if ((username && !sesame_tenant_check_identifier (username, "username", SESAME_ID_MAX_LEN,
                                                     error)) ||
       (display_name && !sesame_tenant_check_identifier (display_name, "display name",
@@ -397,6 +401,8 @@ sesame_tenant_begin_authentication (SesameStore             *store,
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
   g_return_val_if_fail (tenant != NULL, NULL);
 
+  if (!sesame_tenant_check_passkeys_set_up (tenant, error))
+    return NULL;
   if (claims)
     {
       action = sesame_tenant_load_token_action (store, tenant, claims, error);
@@ -837,6 +843,8 @@ sesame_tenant_finish_registration (SesameStore                *store,
 
   /* Everything that can be checked without the challenge, first. */
   *judged = FALSE;
+  if (!sesame_tenant_check_passkeys_set_up (tenant, error))
+    return NULL;
   auth_data = precheck_registration (credential, error);
   if (!auth_data)
     return NULL;
@@ -1038,7 +1046,8 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   g_return_val_if_fail (tenant && challenge_id && credential && judged, NULL);
 
   *judged = FALSE;
-  if (!precheck_authentication (credential, error))
+  if (!sesame_tenant_check_passkeys_set_up (tenant, error) ||
+      !precheck_authentication (credential, error))
     return NULL;
   if (claims)
     {

@@ -28,6 +28,7 @@ sesame_tenant_new (const char *id,
   /* Authsignal's tokens live 10 minutes; WebAuthn suggests 5 for a ceremony. */
   tenant->token_lifetime = 600;
   tenant->challenge_lifetime = 300;
+  tenant->passkeys_set_up = TRUE;
   return tenant;
 }
 
@@ -74,7 +75,8 @@ hash_secret_key (const char *secret_key,
 
 #define TENANT_COLUMNS \
   "id, name, token_key, rp_id, rp_name, expected_origins, user_verification, attestation, " \
-  "authenticator_attachment, allowed_algorithms, token_lifetime, challenge_lifetime, created"
+  "authenticator_attachment, allowed_algorithms, token_lifetime, challenge_lifetime, created, " \
+  "passkeys_set_up"
 
 static gpointer
 tenant_from_row (sqlite3_stmt *stmt)
@@ -94,10 +96,12 @@ tenant_from_row (sqlite3_stmt *stmt)
   tenant->token_lifetime = sqlite3_column_int64 (stmt, 10);
   tenant->challenge_lifetime = sqlite3_column_int64 (stmt, 11);
   tenant->created = sqlite3_column_int64 (stmt, 12);
+  tenant->passkeys_set_up = sqlite3_column_int (stmt, 13) != 0;
   return tenant;
 }
 
-/* Binds the settings that insert and update share, as ?2 … ?11. */
+/* Binds the settings that insert and update share, as ?2 … ?11 and ?15
+ * (passkeys_set_up, numbered after insert's own ?12 … ?14). */
 static void
 bind_tenant_settings (sqlite3_stmt       *stmt,
                       const SesameTenant *tenant)
@@ -116,6 +120,7 @@ bind_tenant_settings (sqlite3_stmt       *stmt,
   sesame_sql_bind_text (stmt, 9, algorithms);
   sesame_sql_bind_int64 (stmt, 10, tenant->token_lifetime);
   sesame_sql_bind_int64 (stmt, 11, tenant->challenge_lifetime);
+  sesame_sql_bind_int64 (stmt, 15, tenant->passkeys_set_up ? 1 : 0);
 }
 
 static gboolean
@@ -159,8 +164,8 @@ sesame_store_insert_tenant (SesameStore  *self,
   stmt = sesame_store_prepare (self,
                                "INSERT INTO tenants (id, name, rp_id, rp_name, expected_origins,"
                                "  user_verification, attestation, authenticator_attachment, allowed_algorithms,"
-                               "  token_lifetime, challenge_lifetime, secret_key_hash, token_key, created)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                               "  token_lifetime, challenge_lifetime, secret_key_hash, token_key, created, passkeys_set_up)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                                error);
   if (!stmt)
     return FALSE;
@@ -235,7 +240,8 @@ sesame_store_update_tenant (SesameStore        *self,
   stmt = sesame_store_prepare (self,
                                "UPDATE tenants SET name = ?2, rp_id = ?3, rp_name = ?4, expected_origins = ?5,"
                                "  user_verification = ?6, attestation = ?7, authenticator_attachment = ?8,"
-                               "  allowed_algorithms = ?9, token_lifetime = ?10, challenge_lifetime = ?11"
+                               "  allowed_algorithms = ?9, token_lifetime = ?10, challenge_lifetime = ?11,"
+                               "  passkeys_set_up = ?15"
                                " WHERE id = ?1",
                                error);
   if (!stmt)
@@ -397,4 +403,37 @@ sesame_store_find_tenant_by_secret_key (SesameStore *self,
       return NULL;
     }
   return sesame_store_get_tenant (self, found, error);
+}
+
+gboolean
+sesame_store_delete_tenant (SesameStore *self,
+                            const char  *tenant_id,
+                            GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (tenant_id, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  /* The foreign keys cascade to everything the tenant holds. */
+  stmt = sesame_store_prepare (self, "DELETE FROM tenants WHERE id = ?1", error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  rc = sesame_sql_step_done (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot delete tenant “%s”", tenant_id);
+      return FALSE;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
+                   "There is no tenant “%s” to delete", tenant_id);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -132,6 +132,11 @@ static const char * const migrations[] = {
   ") STRICT;"
   "CREATE INDEX events_tenant ON events (tenant, id);"
   "CREATE INDEX events_action ON events (tenant, action_key, id);",
+
+  /* 2: whether a tenant's passkeys are set up. Tenants made before this
+   * were set up when they were created. */
+  "ALTER TABLE tenants ADD COLUMN passkeys_set_up INTEGER NOT NULL DEFAULT 1"
+  "  CHECK (passkeys_set_up IN (0, 1));",
 };
 
 G_DEFINE_FINAL_TYPE (SesameStore, sesame_store, G_TYPE_OBJECT)

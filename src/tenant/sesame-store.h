@@ -73,6 +73,10 @@ typedef struct
   gint64   token_lifetime;           /* seconds */
   gint64   challenge_lifetime;       /* seconds */
   gint64   created;
+  /* FALSE: a new tenant whose Relying Party is not configured yet (its
+   * rp_id and expected_origins are placeholders) and whose passkey calls
+   * are refused until it is; sesame_tenant_new() sets TRUE. */
+  gboolean passkeys_set_up;
 } SesameTenant;
 
 typedef struct
@@ -213,6 +217,11 @@ gboolean         sesame_store_verify_secret_key (SesameStore *self,
 SesameTenant    *sesame_store_find_tenant_by_secret_key (SesameStore *self,
                                                          const char  *secret_key,
                                                          GError     **error);
+/* Deletes the tenant with everything it holds (users, passkeys, actions,
+ * challenges, events). */
+gboolean         sesame_store_delete_tenant  (SesameStore  *self,
+                                              const char   *tenant_id,
+                                              GError      **error);
 
 /* Users. Upsert keeps the stored username / display name where the new one
  * is NULL, and keeps created. Deleting a user deletes their passkeys,

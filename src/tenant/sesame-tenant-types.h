@@ -73,6 +73,7 @@ typedef enum /*< prefix=SESAME_RULE_ERROR >*/
   SESAME_RULE_ERROR_WRONG_USER,           /* a passkey of another user than the sign-in's */
   SESAME_RULE_ERROR_ALREADY_REGISTERED,   /* the credential id is registered already */
   SESAME_RULE_ERROR_INTERNAL,             /* the random number generator failed */
+  SESAME_RULE_ERROR_PASSKEYS_NOT_SET_UP,  /* the tenant has no Relying Party configured yet */
 } SesameRuleError;
 
 GQuark      sesame_rule_error_quark (void);

@@ -246,7 +246,7 @@ test_open_creates_wal (Fixture      *f,
   /* WAL is a property of the file, so a second connection sees it. */
   mode = raw_text (f->path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (sesame_store_schema_version (), ==, 1);
+  g_assert_cmpint (sesame_store_schema_version (), ==, 2);
   g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, sesame_store_schema_version ());
   g_assert_cmpint (raw_int (f->path,
                             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
