@@ -403,9 +403,9 @@ test_request_timeout (void)
 
   /* Slow, but whole within the second. */
   slow = connect_socket (server, TRUE);
-  for (const char *p = simple_request; *p; p += 8)
+  for (gsize at = 0; at < strlen (simple_request); at += 8)
     {
-      g_autofree char *part = g_strndup (p, 8);
+      g_autofree char *part = g_strndup (simple_request + at, 8);
 
       send_text (slow, part);
       g_usleep (60 * 1000);
