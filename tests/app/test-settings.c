@@ -272,7 +272,8 @@ test_origin_takes_effect (void)
 {
   SesameApplication *app = app_test_get_application ();
   SesameSecretStore *secrets = sesame_application_get_secret_store (app);
-  const char *secret = sesame_secret_store_peek (secrets, sesame_server_get_tenant_id (get_server ()));
+  const char *secret = sesame_secret_store_peek (secrets,
+                                                 sesame_server_get_tenant_id (get_server ()));
   SesameCheckedRow *row = find_field ("Add an Origin");
   g_autofree char *token = NULL;
   g_autofree char *result = NULL;
@@ -586,9 +587,12 @@ test_port (void)
   reply = app_test_http ("GET", old_url, NULL, NULL, NULL, &status);
   g_assert_cmpuint (status, ==, 0);
   /* The API keys page shows the new base URL. */
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (app_test_find_row (get_view (),
-                                                                                   "API Base URL"))),
-                   ==, sesame_server_get_base_url (server));
+  {
+    GtkWidget *base_url_row = app_test_find_row (get_view (), "API Base URL");
+
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (base_url_row)), ==,
+                     sesame_server_get_base_url (server));
+  }
 }
 
 int

@@ -907,7 +907,8 @@ policy_changed_cb (SesameSettingsView *self)
 
   if (self->refreshing || !self->tenant)
     return;
-  policy.uv = uv_values[MIN (adw_combo_row_get_selected (self->uv_row), G_N_ELEMENTS (uv_values) - 1)];
+  policy.uv = uv_values[MIN (adw_combo_row_get_selected (self->uv_row),
+                             G_N_ELEMENTS (uv_values) - 1)];
   policy.attestation = attestation_values[MIN (adw_combo_row_get_selected (self->attestation_row),
                                                G_N_ELEMENTS (attestation_values) - 1)];
   policy.attachment = attachment_values[MIN (adw_combo_row_get_selected (self->attachment_row),
@@ -1292,7 +1293,8 @@ relisten (SesameSettingsView *self,
       WebKitWebView *web_view = sesame_window_get_web_view (SESAME_WINDOW (root));
       const char *uri = webkit_web_view_get_uri (web_view);
 
-      if (uri && g_str_has_prefix (uri, old_origin) && !g_str_equal (old_origin, sesame_server_get_app_origin (server)))
+      if (uri && g_str_has_prefix (uri, old_origin) &&
+          !g_str_equal (old_origin, sesame_server_get_app_origin (server)))
         {
           GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
 
@@ -1587,8 +1589,8 @@ sesame_settings_view_class_init (SesameSettingsViewClass *klass)
   /* Once, with the class: a constructor in a static library's object file
    * that nothing references would be dropped by the linker. */
   sesame_settings_register_resource ();
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/sesame/Sesame/settings/sesame-settings-view.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/sesame/Sesame/settings/sesame-settings-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SesameSettingsView, page_stack);
   gtk_widget_class_bind_template_child (widget_class, SesameSettingsView, tenants_group);
   gtk_widget_class_bind_template_child (widget_class, SesameSettingsView, new_tenant_group);
