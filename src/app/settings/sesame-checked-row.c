@@ -9,6 +9,7 @@ struct _SesameCheckedRow
   AdwEntryRow     parent_instance;
 
   GtkWidget      *message_row;
+  GtkWidget      *action_button; /* NULL: the entry row's own apply button */
   SesameCheckFunc check;
   gpointer        check_data;
   GDestroyNotify  check_destroy;
@@ -46,6 +47,9 @@ set_message (SesameCheckedRow *self,
       gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
     }
   gtk_widget_set_visible (self->message_row, message != NULL);
+  if (self->action_button)
+    gtk_widget_set_sensitive (self->action_button,
+                              !message && *gtk_editable_get_text (GTK_EDITABLE (self)));
 }
 
 static gboolean
@@ -119,6 +123,30 @@ sesame_checked_row_new (const char      *title,
   self->check_data = user_data;
   self->check_destroy = destroy;
   return GTK_WIDGET (self);
+}
+
+static void
+action_clicked_cb (SesameCheckedRow *self)
+{
+  sesame_checked_row_apply (self);
+}
+
+void
+sesame_checked_row_set_action_label (SesameCheckedRow *self,
+                                     const char       *label)
+{
+  g_return_if_fail (SESAME_IS_CHECKED_ROW (self));
+  g_return_if_fail (self->action_button == NULL);
+
+  self->action_button = gtk_button_new_with_mnemonic (label);
+  gtk_widget_set_valign (self->action_button, GTK_ALIGN_CENTER);
+  g_signal_connect_object (self->action_button, "clicked", G_CALLBACK (action_clicked_cb), self,
+                           G_CONNECT_SWAPPED);
+  adw_entry_row_add_suffix (ADW_ENTRY_ROW (self), self->action_button);
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self), FALSE);
+  /* Without the apply button, Enter is the entry's activation. */
+  g_signal_connect (self, "entry-activated", G_CALLBACK (apply_cb), NULL);
+  sesame_checked_row_recheck (self);
 }
 
 GtkWidget *

@@ -28,6 +28,11 @@ GtkWidget  *sesame_checked_row_new             (const char        *title,
                                                 SesameCheckFunc    check,
                                                 gpointer           user_data,
                                                 GDestroyNotify     destroy);
+/* Replaces the apply button with a labelled one (such as "_Add") that is
+ * sensitive only while the text is right and not empty; Enter applies too.
+ * For fields that add something rather than edit it. */
+void        sesame_checked_row_set_action_label (SesameCheckedRow *self,
+                                                 const char       *label);
 /* The row that shows the message; hidden while there is none. */
 GtkWidget  *sesame_checked_row_get_message_row (SesameCheckedRow  *self);
 /* Adds the row and its message row to @group. */

@@ -1258,12 +1258,6 @@ dev_port_commit_cb (SesameCheckedRow   *row,
   toast (self, message);
 }
 
-static void
-dev_port_add_clicked_cb (SesameSettingsView *self)
-{
-  sesame_checked_row_apply (self->dev_port_row);
-}
-
 /* Server */
 
 static gboolean
@@ -1629,8 +1623,6 @@ sesame_settings_view_class_init (SesameSettingsViewClass *klass)
 static void
 sesame_settings_view_init (SesameSettingsView *self)
 {
-  GtkWidget *add_button;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->tenant_rows = g_ptr_array_new ();
@@ -1658,15 +1650,10 @@ sesame_settings_view_init (SesameSettingsView *self)
                                                   G_CALLBACK (lifetime_commit_cb));
   self->dev_port_row = add_checked_row (self, self->dev_server_group, _("Dev Server Port"),
                                         check_dev_port, G_CALLBACK (dev_port_commit_cb));
-  add_button = gtk_button_new_with_mnemonic (_("_Add Origin"));
-  gtk_widget_set_valign (add_button, GTK_ALIGN_CENTER);
-  g_signal_connect_object (add_button, "clicked", G_CALLBACK (dev_port_add_clicked_cb), self,
-                           G_CONNECT_SWAPPED);
-  adw_entry_row_add_suffix (ADW_ENTRY_ROW (self->dev_port_row), add_button);
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->dev_port_row), FALSE);
+  sesame_checked_row_set_action_label (self->dev_port_row, _("_Add Origin"));
   adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self->dev_port_row), GTK_INPUT_PURPOSE_DIGITS);
-  g_signal_connect_object (self->dev_port_row, "entry-activated",
-                           G_CALLBACK (dev_port_add_clicked_cb), self, G_CONNECT_SWAPPED);
+  sesame_checked_row_set_action_label (self->new_tenant_row, _("_Add"));
+  sesame_checked_row_set_action_label (self->new_origin_row, _("_Add"));
   self->port_row = add_checked_row (self, self->server_group, _("Port"), check_port,
                                     G_CALLBACK (port_commit_cb));
   adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self->port_row), GTK_INPUT_PURPOSE_DIGITS);
