@@ -595,6 +595,64 @@ test_port (void)
   }
 }
 
+static const char *
+copied_text (GtkWidget *row)
+{
+  GtkWidget *button = find_button (row, "Copy");
+  GVariant *target;
+
+  g_assert_nonnull (button);
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button));
+  g_assert_nonnull (target);
+  return g_variant_get_string (target, NULL);
+}
+
+static void
+test_connect (void)
+{
+  SesameServer *server = get_server ();
+  const char *tenant_id = sesame_server_get_tenant_id (server);
+  const char *base_url = sesame_server_get_base_url (server);
+  const char *secret = sesame_secret_store_peek (
+    sesame_application_get_secret_store (app_test_get_application ()), tenant_id);
+  g_autofree char *tenant_line = g_strdup_printf ("tenantId: \"%s\"", tenant_id);
+  g_autofree char *base_line = g_strdup_printf ("baseUrl: \"%s\"", base_url);
+  g_autofree char *api_line = g_strdup_printf ("apiUrl: \"%s\"", base_url);
+  g_autofree char *secret_line = g_strdup_printf ("AUTHSIGNAL_SECRET_KEY=%s", secret);
+  SesameCheckedRow *port = find_field ("Dev Server Port");
+  GtkWidget *env, *browser, *node;
+  g_autoptr(SesameTenant) tenant = NULL;
+
+  /* The .env lines: the key is copied, not shown. */
+  env = app_test_find_row (get_view (), ".env");
+  g_assert_nonnull (env);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (env)), tenant_id));
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (env)), secret));
+  g_assert_nonnull (strstr (copied_text (env), secret_line));
+
+  browser = app_test_find_row (get_view (), "Browser: @authsignal/browser");
+  g_assert_nonnull (browser);
+  g_assert_nonnull (strstr (copied_text (browser), "new Authsignal({"));
+  g_assert_nonnull (strstr (copied_text (browser), tenant_line));
+  g_assert_nonnull (strstr (copied_text (browser), base_line));
+  node = app_test_find_row (get_view (), "Backend: @authsignal/node");
+  g_assert_nonnull (node);
+  g_assert_nonnull (strstr (copied_text (node), "apiSecretKey: process.env.AUTHSIGNAL_SECRET_KEY"));
+  g_assert_nonnull (strstr (copied_text (node), api_line));
+  g_assert_null (strstr (copied_text (node), secret));
+
+  /* One click adds a dev server's origin; a wrong port is refused. */
+  g_assert_nonnull (type_into (port, "51a"));
+  g_assert_nonnull (type_into (port, "0"));
+  g_assert_false (gtk_widget_get_sensitive (find_button (GTK_WIDGET (port), "_Add Origin")));
+  g_assert_null (type_into (port, "5174"));
+  g_assert_true (gtk_widget_get_sensitive (find_button (GTK_WIDGET (port), "_Add Origin")));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (port), "_Add Origin"), "clicked");
+  tenant = dup_tenant ();
+  g_assert_true (g_strv_contains ((const char * const *) tenant->expected_origins,
+                                  "http://localhost:5174"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -607,6 +665,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/settings/rotate", test_rotate);
   g_test_add_func ("/sesame/app/settings/new-tenant", test_new_tenant);
   g_test_add_func ("/sesame/app/settings/policy", test_policy);
+  g_test_add_func ("/sesame/app/settings/connect", test_connect);
   g_test_add_func ("/sesame/app/settings/port", test_port);
 
   return app_test_run (NULL);

@@ -1206,21 +1206,25 @@ refresh_keys (SesameSettingsView *self,
 
 /* Connect your app */
 
+/* A snippet row shows @shown and copies @code (the same, but for a
+ * secret key, which is not shown here). Takes both. */
 static void
 add_snippet (SesameSettingsView *self,
              const char         *title,
-             char               *code)
+             char               *code,
+             char               *shown)
 {
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), code);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown ? shown : code);
   gtk_widget_add_css_class (row, "snippet-row");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), sesame_copy_button_new (code));
   adw_preferences_group_add (self->snippets_group, row);
   g_ptr_array_add (self->snippet_rows, row);
-  g_free (code);
+  wipe_string (&code);
+  g_free (shown);
 }
 
 static void
@@ -1233,10 +1237,12 @@ refresh_snippets (SesameSettingsView *self)
   if (!server || !self->tenant)
     return;
   base_url = sesame_server_get_base_url (server);
-  add_snippet (self, _(".env"), sesame_snippet_env (self->tenant->id, base_url, self->secret));
+  add_snippet (self, _(".env"), sesame_snippet_env (self->tenant->id, base_url, self->secret),
+               self->secret ? sesame_snippet_env (self->tenant->id, base_url, HIDDEN_SECRET)
+                            : NULL);
   add_snippet (self, _("Browser: @authsignal/browser"),
-               sesame_snippet_browser (self->tenant->id, base_url));
-  add_snippet (self, _("Backend: @authsignal/node"), sesame_snippet_node (base_url));
+               sesame_snippet_browser (self->tenant->id, base_url), NULL);
+  add_snippet (self, _("Backend: @authsignal/node"), sesame_snippet_node (base_url), NULL);
   sesame_checked_row_recheck (self->dev_port_row);
 }
 
