@@ -199,9 +199,12 @@ parse_number (const char  *text,
 
   if (!g_ascii_string_to_unsigned (stripped, 10, (guint64) min, (guint64) max, &value, NULL))
     {
+      g_autofree char *low = g_strdup_printf ("%" G_GINT64_FORMAT, min);
+      g_autofree char *high = g_strdup_printf ("%" G_GINT64_FORMAT, max);
+
+      /* Translators: the two numbers are the lowest and highest allowed. */
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Enter a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
-                   min, max);
+                   _("Enter a whole number from %s to %s"), low, high);
       return FALSE;
     }
   *out = (gint64) value;
