@@ -452,15 +452,27 @@ test_new_tenant (void)
       new_id = g_strdup (((SesameTenant *) tenants->pdata[i])->id);
   g_assert_nonnull (new_id);
 
+  /* Renamed through its dialog; an empty name cannot be applied. */
+  g_signal_emit_by_name (tenant_row_button ("Staging", "Rename"), "clicked");
+  dialog = app_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  field = SESAME_CHECKED_ROW (app_test_find_row (dialog, "Name"));
+  type_into (field, "");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "rename"));
+  type_into (field, "Staging EU");
+  app_test_respond (dialog, "rename");
+  g_assert_null (app_test_find_row (get_view (), "Staging"));
+  g_assert_nonnull (app_test_find_row (get_view (), "Staging EU"));
+
   /* Not set up: every passkey call names the missing setup. */
   g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 409);
   g_assert_nonnull (strstr (reply, "passkeys_not_set_up"));
   g_clear_pointer (&reply, g_free);
 
   /* Switch: the Demo view's sample app now runs on it. */
-  use_tenant ("Staging", new_id);
+  use_tenant ("Staging EU", new_id);
   /* The one in use cannot be removed; the local one never. */
-  g_assert_null (tenant_row_button ("Staging", "Remove"));
+  g_assert_null (tenant_row_button ("Staging EU", "Remove"));
   g_assert_null (tenant_row_button ("Local development", "Remove"));
 
   /* Set up passkey: the RP ID first, its mistakes shown as typed. */
@@ -501,16 +513,16 @@ test_new_tenant (void)
   /* Back to the local tenant, and remove Staging (after confirming). */
   use_tenant ("Local development", local_id);
 
-  button = tenant_row_button ("Staging", "Remove");
+  button = tenant_row_button ("Staging EU", "Remove");
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   dialog = app_test_find_dialog ();
   app_test_respond (dialog, "cancel");
-  g_assert_nonnull (app_test_find_row (get_view (), "Staging"));
-  g_signal_emit_by_name (tenant_row_button ("Staging", "Remove"), "clicked");
+  g_assert_nonnull (app_test_find_row (get_view (), "Staging EU"));
+  g_signal_emit_by_name (tenant_row_button ("Staging EU", "Remove"), "clicked");
   dialog = app_test_find_dialog ();
   app_test_respond (dialog, "remove");
-  g_assert_null (app_test_find_row (get_view (), "Staging"));
+  g_assert_null (app_test_find_row (get_view (), "Staging EU"));
   g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 401);
 }
 
@@ -595,6 +607,116 @@ test_port (void)
   }
 }
 
+static GtkWidget *
+row_switch (const char *title)
+{
+  GtkWidget *row = app_test_find_row (get_view (), title);
+  GtkWidget *toggle;
+
+  g_assert_nonnull (row);
+  toggle = app_test_find_widget (row, GTK_TYPE_SWITCH, NULL, NULL);
+  g_assert_nonnull (toggle);
+  return toggle;
+}
+
+static void
+test_algorithms (void)
+{
+  GtkWidget *eddsa = row_switch ("EdDSA");
+  GtkWidget *es256 = row_switch ("ES256");
+  GtkWidget *rs256 = row_switch ("RS256");
+  g_autoptr(SesameTenant) tenant = dup_tenant ();
+  gsize n = tenant->n_allowed_algorithms;
+
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (es256)));
+  /* Off: the others stay in their order. */
+  gtk_switch_set_active (GTK_SWITCH (eddsa), FALSE);
+  g_clear_pointer (&tenant, sesame_tenant_free);
+  tenant = dup_tenant ();
+  g_assert_cmpuint (tenant->n_allowed_algorithms, ==, n - 1);
+  g_assert_cmpint (tenant->allowed_algorithms[0], ==, -7);
+  /* Back on: last in preference. */
+  gtk_switch_set_active (GTK_SWITCH (eddsa), TRUE);
+  g_clear_pointer (&tenant, sesame_tenant_free);
+  tenant = dup_tenant ();
+  g_assert_cmpuint (tenant->n_allowed_algorithms, ==, n);
+  g_assert_cmpint (tenant->allowed_algorithms[n - 1], ==, -8);
+
+  /* The last one cannot go: refused, and the switch comes back on. */
+  gtk_switch_set_active (GTK_SWITCH (eddsa), FALSE);
+  gtk_switch_set_active (GTK_SWITCH (rs256), FALSE);
+  gtk_switch_set_active (GTK_SWITCH (es256), FALSE);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (es256)));
+  g_clear_pointer (&tenant, sesame_tenant_free);
+  tenant = dup_tenant ();
+  g_assert_cmpuint (tenant->n_allowed_algorithms, ==, 1);
+  g_assert_cmpint (tenant->allowed_algorithms[0], ==, -7);
+  gtk_switch_set_active (GTK_SWITCH (eddsa), TRUE);
+  gtk_switch_set_active (GTK_SWITCH (rs256), TRUE);
+}
+
+static void
+test_authenticator (void)
+{
+  SesameSoftAuthenticator *authenticator =
+    sesame_application_get_authenticator (app_test_get_application ());
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+  GtkWidget *pin = app_test_find_row (get_view (), "Set PIN");
+  GtkWidget *state = app_test_find_row (get_view (), "PIN");
+  GtkWidget *eligible = row_switch ("Backup Eligible");
+  GtkWidget *backed_up = row_switch ("Backed Up");
+  GtkWidget *counter = row_switch ("Sign Counter Increments");
+
+  g_assert_nonnull (pin);
+  g_assert_false (sesame_soft_authenticator_has_pin (authenticator));
+
+  /* Too short: refused, no PIN. */
+  gtk_editable_set_text (GTK_EDITABLE (pin), "12");
+  g_signal_emit_by_name (pin, "apply");
+  g_assert_false (sesame_soft_authenticator_has_pin (authenticator));
+
+  gtk_editable_set_text (GTK_EDITABLE (pin), "1234");
+  g_signal_emit_by_name (pin, "apply");
+  g_assert_true (sesame_soft_authenticator_has_pin (authenticator));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pin)), ==, "");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (pin)), ==, "Change PIN");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (state)), ==, "A PIN is set");
+
+  g_signal_emit_by_name (find_button (state, "_Remove"), "clicked");
+  g_assert_false (sesame_soft_authenticator_has_pin (authenticator));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (state)), ==, "No PIN");
+
+  /* Backed up only with backup eligibility; kept in GSettings. */
+  g_assert_false (gtk_widget_get_sensitive (backed_up));
+  gtk_switch_set_active (GTK_SWITCH (eligible), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "authenticator-backup-eligible"));
+  g_assert_true (gtk_widget_get_sensitive (backed_up));
+  gtk_switch_set_active (GTK_SWITCH (eligible), FALSE);
+  g_assert_false (gtk_widget_get_sensitive (backed_up));
+
+  gtk_switch_set_active (GTK_SWITCH (counter), FALSE);
+  g_assert_false (sesame_soft_authenticator_get_sign_counter (authenticator));
+  gtk_switch_set_active (GTK_SWITCH (counter), TRUE);
+  g_assert_true (sesame_soft_authenticator_get_sign_counter (authenticator));
+}
+
+static void
+test_beyond_loopback (void)
+{
+  SesameServer *server = get_server ();
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+  GtkWidget *toggle = row_switch ("Listen Beyond This Computer");
+
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_cmpstr (sesame_server_get_address (server), ==, "127.0.0.1");
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  g_assert_cmpstr (sesame_server_get_address (server), ==, "0.0.0.0");
+  g_assert_true (g_settings_get_boolean (settings, "listen-beyond-loopback"));
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  g_assert_cmpstr (sesame_server_get_address (server), ==, "127.0.0.1");
+  g_assert_false (g_settings_get_boolean (settings, "listen-beyond-loopback"));
+}
+
 static const char *
 copied_text (GtkWidget *row)
 {
@@ -665,7 +787,10 @@ main (int    argc,
   g_test_add_func ("/sesame/app/settings/rotate", test_rotate);
   g_test_add_func ("/sesame/app/settings/new-tenant", test_new_tenant);
   g_test_add_func ("/sesame/app/settings/policy", test_policy);
+  g_test_add_func ("/sesame/app/settings/algorithms", test_algorithms);
   g_test_add_func ("/sesame/app/settings/connect", test_connect);
+  g_test_add_func ("/sesame/app/settings/authenticator", test_authenticator);
+  g_test_add_func ("/sesame/app/settings/beyond-loopback", test_beyond_loopback);
   g_test_add_func ("/sesame/app/settings/port", test_port);
 
   return app_test_run (NULL);
