@@ -10,7 +10,6 @@
 #include "sesame-autofill-popover.h"
 #include "sesame-credentials-bridge.h"
 #include "sesame-passkey-prompt.h"
-#include "sesame-settings-view.h"
 #include "sesame-users-view.h"
 
 #include <glib/gi18n.h>
@@ -85,6 +84,13 @@ sesame_window_get_credentials_bridge (SesameWindow *self)
 {
   g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
   return self->bridge;
+}
+
+SesameSettingsView *
+sesame_window_get_settings_view (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
+  return self->settings_view;
 }
 
 gboolean

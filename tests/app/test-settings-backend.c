@@ -263,6 +263,29 @@ test_use_tenant (void)
   g_assert_cmpstr (sesame_server_get_tenant_id (server), ==, local_id);
 }
 
+/* The slot for other groups (security keys): a group added to the
+ * Authenticators page stands after the built-in authenticator's. */
+static void
+test_add_group (void)
+{
+  SesameSettingsView *view = sesame_window_get_settings_view (app_test_get_window ());
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *builtin, *page, *flags;
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), "Security Keys");
+  sesame_settings_view_add_group (view, SESAME_SETTINGS_PAGE_AUTHENTICATORS,
+                                  ADW_PREFERENCES_GROUP (group));
+  page = gtk_widget_get_ancestor (group, ADW_TYPE_PREFERENCES_PAGE);
+  g_assert_nonnull (page);
+  g_assert_true (gtk_widget_is_ancestor (page, GTK_WIDGET (view)));
+  builtin = app_test_find_row (page, "Backup Eligible");
+  g_assert_nonnull (builtin);
+  /* After it, in the page's order. */
+  flags = gtk_widget_get_ancestor (builtin, ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_true (gtk_widget_get_next_sibling (flags) == group);
+  sesame_settings_view_show_page (view, "authenticator");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -273,6 +296,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/secret-store/application", test_app_secret_store);
   g_test_add_func ("/sesame/app/server/relisten", test_relisten);
   g_test_add_func ("/sesame/app/server/use-tenant", test_use_tenant);
+  g_test_add_func ("/sesame/app/settings/add-group", test_add_group);
 
   return app_test_run (NULL);
 }

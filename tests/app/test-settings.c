@@ -295,6 +295,23 @@ test_origin_takes_effect (void)
   g_assert_nonnull (origin_row);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
 
+  /* Edited in place: a wrong edit is refused and the stored one stays. */
+  g_assert_nonnull (type_into (SESAME_CHECKED_ROW (origin_row), DEV_ORIGIN "/"));
+  g_assert_false (sesame_checked_row_apply (SESAME_CHECKED_ROW (origin_row)));
+  g_assert_null (type_into (SESAME_CHECKED_ROW (origin_row), "http://localhost:4998"));
+  g_assert_true (sesame_checked_row_apply (SESAME_CHECKED_ROW (origin_row)));
+  g_clear_pointer (&tenant, sesame_tenant_free);
+  tenant = dup_tenant ();
+  g_assert_true (g_strv_contains ((const char * const *) tenant->expected_origins,
+                                  "http://localhost:4998"));
+  g_assert_false (g_strv_contains ((const char * const *) tenant->expected_origins, DEV_ORIGIN));
+  origin_row = app_test_find_entry_row (get_view (), "http://localhost:4998");
+  g_assert_nonnull (origin_row);
+  type_into (SESAME_CHECKED_ROW (origin_row), DEV_ORIGIN);
+  g_assert_true (sesame_checked_row_apply (SESAME_CHECKED_ROW (origin_row)));
+  origin_row = app_test_find_entry_row (get_view (), DEV_ORIGIN);
+  g_assert_nonnull (origin_row);
+
   /* The next request sees it: CORS passes, and a ceremony verifies. */
   g_assert_cmpint (page_fetch_status (), ==, 200);
   token = track ("dev-user", secret, &status);
