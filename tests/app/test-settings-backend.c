@@ -9,6 +9,7 @@
 
 #include "app-test-util.h"
 #include "sesame-secret-store.h"
+#include "sesame-settings-snippets.h"
 #include "sesame-tenant-settings.h"
 
 #include <string.h>
@@ -263,6 +264,29 @@ test_use_tenant (void)
   g_assert_cmpstr (sesame_server_get_tenant_id (server), ==, local_id);
 }
 
+/* Snippets: the values land in JavaScript string literals, escaped, and
+ * the .env lines carry the key only when it is known. */
+static void
+test_snippets (void)
+{
+  g_autofree char *browser = sesame_snippet_browser ("t\"x\\y", "http://localhost:1/v1");
+  g_autofree char *node = sesame_snippet_node ("http://localhost:1/v1");
+  g_autofree char *env = sesame_snippet_env ("tenant", "http://localhost:1/v1", "sk_abc");
+  g_autofree char *env_without = sesame_snippet_env ("tenant", "http://localhost:1/v1", NULL);
+
+  g_assert_nonnull (strstr (browser, "import { Authsignal } from \"@authsignal/browser\";"));
+  g_assert_nonnull (strstr (browser, "tenantId: \"t\\\"x\\\\y\","));
+  g_assert_nonnull (strstr (browser, "baseUrl: \"http://localhost:1/v1\","));
+  g_assert_nonnull (strstr (node, "import { Authsignal } from \"@authsignal/node\";"));
+  g_assert_nonnull (strstr (node, "apiUrl: \"http://localhost:1/v1\","));
+  g_assert_cmpstr (env, ==,
+                   "AUTHSIGNAL_TENANT_ID=tenant\n"
+                   "AUTHSIGNAL_API_URL=http://localhost:1/v1\n"
+                   "AUTHSIGNAL_SECRET_KEY=sk_abc");
+  g_assert_true (g_str_has_suffix (env_without, "\nAUTHSIGNAL_SECRET_KEY="));
+  g_assert_nonnull (strstr (env_without, "# "));
+}
+
 /* The slot for other groups (security keys): a group added to the
  * Authenticators page stands after the built-in authenticator's. */
 static void
@@ -297,6 +321,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/server/relisten", test_relisten);
   g_test_add_func ("/sesame/app/server/use-tenant", test_use_tenant);
   g_test_add_func ("/sesame/app/settings/add-group", test_add_group);
+  g_test_add_func ("/sesame/app/settings/snippets", test_snippets);
 
   return app_test_run (NULL);
 }
