@@ -79,7 +79,6 @@ secret_lookup_cb (GObject      *source,
 {
   g_autoptr(SesameSettingsView) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *tenant_id = NULL;
   char *secret;
 
   secret = sesame_secret_store_lookup_finish (SESAME_SECRET_STORE (source), result, &error);
