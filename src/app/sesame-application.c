@@ -236,7 +236,7 @@ start_services (SesameApplication *self,
   {
     g_autofree char *passkeys_path = g_build_filename (self->data_dir, AUTHENTICATOR_NAME, NULL);
 
-    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
     gboolean eligible = g_settings_get_boolean (settings, "authenticator-backup-eligible");
 
     self->authenticator = sesame_soft_authenticator_new (passkeys_path, error);
@@ -480,7 +480,7 @@ read_options (SesameApplication       *self,
   const char *env_key;
   guint64 port_number;
 
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
 
   /* Without --port and --bind, what Settings chose last. */
   port_number = g_settings_get_uint (settings, "port");

@@ -30,16 +30,12 @@ struct _SesameWindow
   GtkLabel *origin_label;
   GtkRevealer *banner_revealer;
   GtkLabel *banner_label;
-  AdwActionRow *base_url_row;
-  AdwActionRow *tenant_id_row;
-  AdwActionRow *rp_id_row;
-  AdwPreferencesGroup *origins_group;
+  SesameSettingsView *settings_view;
   SesameActivityView *activity_view;
   SesameUsersView *users_view;
 
   GSettings *settings;
   WebKitWebView *web_view;
-  GPtrArray *origin_rows;       /* the rows of origins_group */
   char *page_origin;            /* of the committed main-frame URI, NULL for none */
   GTask *pending_load;          /* of sesame_window_open_url_async */
   gboolean pending_load_committed; /* committed under its URI: its LOAD_FINISHED is the outcome */
@@ -88,6 +84,13 @@ sesame_window_get_credentials_bridge (SesameWindow *self)
 {
   g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
   return self->bridge;
+}
+
+SesameSettingsView *
+sesame_window_get_settings_view (SesameWindow *self)
+{
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), NULL);
+  return self->settings_view;
 }
 
 gboolean
@@ -181,70 +184,6 @@ update_origin_status (SesameWindow *self)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-origin", tenant && fits_rp_id);
     gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
   }
-}
-
-/* Settings view */
-
-static GtkWidget *
-make_copy_button (const char *text)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, _("Copy"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Copy"), -1);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.copy");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", text);
-  return button;
-}
-
-static void
-set_property_row (AdwActionRow *row,
-                  const char   *value)
-{
-  GtkWidget *old = g_object_get_data (G_OBJECT (row), "copy-button");
-
-  adw_action_row_set_subtitle (row, value ? value : "");
-  if (old)
-    adw_action_row_remove (row, old);
-  if (value && *value)
-    {
-      GtkWidget *button = make_copy_button (value);
-
-      adw_action_row_add_suffix (row, button);
-      g_object_set_data (G_OBJECT (row), "copy-button", button);
-    }
-  else
-    g_object_set_data (G_OBJECT (row), "copy-button", NULL);
-}
-
-static void
-update_settings_view (SesameWindow *self,
-                      SesameServer *server)
-{
-  g_autoptr(SesameTenant) tenant = NULL;
-
-  for (guint i = 0; i < self->origin_rows->len; i++)
-    adw_preferences_group_remove (self->origins_group, self->origin_rows->pdata[i]);
-  g_ptr_array_set_size (self->origin_rows, 0);
-
-  tenant = sesame_application_dup_tenant (get_app (self), NULL);
-  set_property_row (self->base_url_row, server ? sesame_server_get_base_url (server) : NULL);
-  set_property_row (self->tenant_id_row, server ? sesame_server_get_tenant_id (server) : NULL);
-  set_property_row (self->rp_id_row, tenant ? tenant->rp_id : NULL);
-
-  for (guint i = 0; tenant && tenant->expected_origins && tenant->expected_origins[i]; i++)
-    {
-      GtkWidget *row = adw_action_row_new ();
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tenant->expected_origins[i]);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 make_copy_button (tenant->expected_origins[i]));
-      adw_preferences_group_add (self->origins_group, row);
-      g_ptr_array_add (self->origin_rows, row);
-    }
 }
 
 /* Loading pages */
@@ -359,7 +298,6 @@ tenant_changed_cb (SesameWindow      *self,
   if (server)
     {
       gtk_stack_set_visible_child_name (self->main_stack, "tenant");
-      update_settings_view (self, server);
       update_origin_status (self);
       if (!self->loaded_once)
         open_start_page (self);
@@ -827,6 +765,7 @@ attach_to_application (SesameWindow *self)
   tenant_changed_cb (self, app);
   sesame_activity_view_attach (self->activity_view, app, self->bridge);
   sesame_users_view_attach (self->users_view, app);
+  sesame_settings_view_attach (self->settings_view, app);
 }
 
 static void
@@ -859,7 +798,6 @@ sesame_window_finalize (GObject *object)
   SesameWindow *self = SESAME_WINDOW (object);
 
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->origin_rows, g_ptr_array_unref);
   g_free (self->page_origin);
   g_free (self->pending_uri);
   g_clear_error (&self->pending_error);
@@ -881,6 +819,7 @@ sesame_window_class_init (SesameWindowClass *klass)
 
   g_type_ensure (SESAME_TYPE_ACTIVITY_VIEW);
   g_type_ensure (SESAME_TYPE_USERS_VIEW);
+  g_type_ensure (SESAME_TYPE_SETTINGS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sesame/Sesame/sesame-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, toast_overlay);
@@ -893,10 +832,7 @@ sesame_window_class_init (SesameWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, origin_label);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, banner_label);
-  gtk_widget_class_bind_template_child (widget_class, SesameWindow, base_url_row);
-  gtk_widget_class_bind_template_child (widget_class, SesameWindow, tenant_id_row);
-  gtk_widget_class_bind_template_child (widget_class, SesameWindow, rp_id_row);
-  gtk_widget_class_bind_template_child (widget_class, SesameWindow, origins_group);
+  gtk_widget_class_bind_template_child (widget_class, SesameWindow, settings_view);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, activity_view);
   gtk_widget_class_bind_template_child (widget_class, SesameWindow, users_view);
   gtk_widget_class_bind_template_callback (widget_class, address_activate_cb);
@@ -928,7 +864,6 @@ sesame_window_init (SesameWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->origin_rows = g_ptr_array_new ();
   self->settings = g_settings_new (SCHEMA_ID);
   if (g_str_equal (PROFILE, "development"))
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

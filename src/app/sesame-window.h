@@ -14,6 +14,7 @@
 
 #include "sesame-application.h"
 #include "sesame-credentials-bridge.h"
+#include "sesame-settings-view.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,9 @@ SesameWindow  *sesame_window_new                (SesameApplication *application)
 WebKitWebView *sesame_window_get_web_view       (SesameWindow *self);
 /* The Demo view's credentials bridge (failure injection goes through it). */
 SesameCredentialsBridge *sesame_window_get_credentials_bridge (SesameWindow *self);
+/* The Settings view, where other parts add their groups
+ * (sesame_settings_view_add_group()). */
+SesameSettingsView *sesame_window_get_settings_view (SesameWindow *self);
 
 /* Opens @uri (already absolute) in the Demo view and shows that view. */
 void           sesame_window_open_url           (SesameWindow *self,

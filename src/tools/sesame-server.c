@@ -9,6 +9,7 @@
 
 #include "sesame-server.h"
 #include "sesame-store.h"
+#include "sesame-tenant-command.h"
 #include "sesame-tenant-types.h"
 
 #include <glib-unix.h>
@@ -252,6 +253,10 @@ main (int    argc,
   /* Standard output carries only the lines the tests parse; every log
    * message, debug ones included, goes to standard error. */
   g_log_writer_default_set_use_stderr (TRUE);
+
+  /* `sesame-server tenant …` administers tenants and does not serve. */
+  if (argc > 1 && g_str_equal (argv[1], "tenant"))
+    return sesame_tenant_command_run (argc - 1, argv + 1);
 
   /* Handled from the start: a test may stop the server the moment it has
    * read the lines, and a signal that arrives before the loop runs must

@@ -325,6 +325,117 @@ app_test_find_row (GtkWidget  *root,
   return app_test_find_widget (root, ADW_TYPE_PREFERENCES_ROW, row_has_title, (gpointer) title);
 }
 
+static gboolean
+entry_has_text (GtkWidget *widget,
+                gpointer   data)
+{
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (widget)), data) == 0;
+}
+
+GtkWidget *
+app_test_find_entry_row (GtkWidget  *root,
+                         const char *text)
+{
+  return app_test_find_widget (root, ADW_TYPE_ENTRY_ROW, entry_has_text, (gpointer) text);
+}
+
+static GtkWidget *
+visible_dialog (void)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+  GtkWidget *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window))
+        found = window;
+    }
+  return found;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return visible_dialog () != NULL;
+}
+
+GtkWidget *
+app_test_find_dialog (void)
+{
+  app_test_wait_for (dialog_shown, NULL, 1000);
+  return visible_dialog ();
+}
+
+void
+app_test_respond (GtkWidget  *dialog,
+                  const char *response)
+{
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), response));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_close (GTK_WINDOW (dialog));
+  app_test_spin (50);
+}
+
+typedef struct
+{
+  gboolean done;
+  GBytes *body;
+} HttpCall;
+
+static gboolean
+http_done (gpointer data)
+{
+  return ((HttpCall *) data)->done;
+}
+
+static void
+http_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  HttpCall *call = user_data;
+
+  call->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  call->done = TRUE;
+}
+
+char *
+app_test_http (const char *method,
+               const char *url,
+               const char *authorization,
+               const char *origin,
+               const char *body,
+               guint      *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) message = soup_message_new (method, url);
+  SoupMessageHeaders *headers;
+  HttpCall call = { 0 };
+  char *text;
+
+  g_assert_nonnull (message);
+  headers = soup_message_get_request_headers (message);
+  if (authorization)
+    soup_message_headers_replace (headers, "Authorization", authorization);
+  if (origin)
+    soup_message_headers_replace (headers, "Origin", origin);
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, http_cb, &call);
+  g_assert_true (app_test_wait_for (http_done, &call, 10000));
+  *status = call.body ? soup_message_get_status (message) : 0;
+  text = call.body ? g_strndup (g_bytes_get_data (call.body, NULL), g_bytes_get_size (call.body))
+                   : NULL;
+  g_clear_pointer (&call.body, g_bytes_unref);
+  return text;
+}
+
 static void
 page_cb (SoupServer        *server,
          SoupServerMessage *message,

@@ -73,6 +73,26 @@ gboolean           app_test_is_main_stack   (GtkWidget    *widget,
 GtkWidget         *app_test_find_row        (GtkWidget    *root,
                                              const char   *title);
 
+/* The AdwEntryRow under @root whose text is @text. */
+GtkWidget         *app_test_find_entry_row  (GtkWidget    *root,
+                                             const char   *text);
+/* The AdwMessageDialog on screen (the newest when there are several), or
+ * NULL; waits up to a second for one to appear. */
+GtkWidget         *app_test_find_dialog     (void);
+/* Answers @dialog with @response as its button would (it closes). */
+void               app_test_respond         (GtkWidget    *dialog,
+                                             const char   *response);
+
+/* An HTTP request to the tenant, run while the main loop spins (the
+ * tenant serves on this thread). @authorization, @origin and @body may be
+ * NULL. Returns the reply's body; its status goes to @status (0: no reply). */
+char              *app_test_http            (const char   *method,
+                                             const char   *url,
+                                             const char   *authorization,
+                                             const char   *origin,
+                                             const char   *body,
+                                             guint        *status);
+
 /* Serves @html at / on 127.0.0.1, a port of its own: another origin than
  * the tenant's. Returns the origin ("http://127.0.0.1:N"). */
 char              *app_test_serve_page      (SoupServer  **server,
