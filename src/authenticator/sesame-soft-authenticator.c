@@ -77,6 +77,7 @@ struct _SesameSoftAuthenticator
   gboolean         backup_eligible;
   gboolean         backup_state;
   gboolean         counter_off;     /* report 0 on every use, as synced passkeys do */
+  guint8           aaguid[16];
 };
 
 G_DEFINE_FINAL_TYPE (SesameSoftAuthenticator, sesame_soft_authenticator, G_TYPE_OBJECT)
@@ -176,6 +177,7 @@ sesame_soft_authenticator_class_init (SesameSoftAuthenticatorClass *klass)
 static void
 sesame_soft_authenticator_init (SesameSoftAuthenticator *self)
 {
+  memcpy (self->aaguid, sesame_aaguid, sizeof self->aaguid);
 }
 
 SesameSoftAuthenticator *
@@ -218,7 +220,17 @@ sesame_soft_authenticator_get_aaguid (SesameSoftAuthenticator *self)
 {
   g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), NULL);
 
-  return sesame_aaguid;
+  return self->aaguid;
+}
+
+void
+sesame_soft_authenticator_set_aaguid (SesameSoftAuthenticator *self,
+                                      const guint8             aaguid[16])
+{
+  g_return_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self));
+  g_return_if_fail (aaguid != NULL);
+
+  memcpy (self->aaguid, aaguid, sizeof self->aaguid);
 }
 
 void
@@ -249,6 +261,8 @@ sesame_soft_authenticator_get_sign_counter (SesameSoftAuthenticator *self)
   g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), TRUE);
   return !self->counter_off;
 }
+
+static gboolean invalid (GError **error, const char *message);
 
 /* PIN */
 
@@ -360,6 +374,7 @@ static gboolean
 verify_user (SesameSoftAuthenticator *self,
              gboolean                 requested,
              const char              *pin,
+             gboolean                 preverified,
              gboolean                *verified,
              GError                 **error)
 {
@@ -370,6 +385,15 @@ verify_user (SesameSoftAuthenticator *self,
   int retries;
 
   *verified = FALSE;
+  /* A device built on this authenticator (the virtual security key) runs
+   * CTAP2's PIN protocol itself and only says the outcome. */
+  if (preverified)
+    {
+      if (pin != NULL)
+        return invalid (error, "A PIN was given although the user is already verified");
+      *verified = TRUE;
+      return TRUE;
+    }
   if (!sesame_soft_store_get_pin (self->store, &has_pin, &record, error))
     return FALSE;
 
@@ -584,7 +608,8 @@ sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
         }
     }
 
-  if (!verify_user (self, request->user_verification, request->pin, &verified, error))
+  if (!verify_user (self, request->user_verification, request->pin, request->user_verified,
+                    &verified, error))
     return NULL;
 
   key = sesame_soft_key_generate (alg, error);
@@ -612,7 +637,7 @@ sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
           (verified ? SESAME_AUTH_DATA_FLAG_UV : 0) |
           backup_flags (self->backup_eligible, self->backup_state);
   result->authenticator_data = sesame_soft_auth_data_build (request->rp_id, flags, 0,
-                                                            sesame_aaguid,
+                                                            self->aaguid,
                                                             result->credential_id, cose_key);
 
   if (request->attestation == SESAME_SOFT_ATTESTATION_PACKED_SELF)
@@ -741,7 +766,8 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
   if (credential == NULL)
     return NULL;
 
-  if (!verify_user (self, request->user_verification, request->pin, &verified, error))
+  if (!verify_user (self, request->user_verification, request->pin, request->user_verified,
+                    &verified, error))
     return NULL;
 
   pkcs8 = sesame_soft_store_load_key (self->store, credential->credential_id, &pkcs8_len,

@@ -79,6 +79,8 @@ typedef struct
   gboolean            user_verification; /* TRUE: UV requested (a PIN must be set and given) */
   const char         *pin;               /* the PIN the user typed, or NULL */
   SesameSoftAttestation attestation;
+  gboolean            user_verified;     /* the caller verified the user itself (a security
+                                            key's PIN token); @pin must then be NULL */
 } SesameSoftMakeCredential;
 
 typedef struct
@@ -119,6 +121,7 @@ typedef struct
   gboolean    user_verification;
   const char *pin;
   SesameSoftFault fault;         /* SESAME_SOFT_FAULT_NONE: a correct assertion */
+  gboolean    user_verified;     /* as in SesameSoftMakeCredential */
 } SesameSoftGetAssertion;
 
 typedef struct
@@ -142,8 +145,11 @@ SesameSoftAuthenticator *sesame_soft_authenticator_new (const char *path,
                                                         GError    **error);
 const char *sesame_soft_authenticator_get_path (SesameSoftAuthenticator *self);
 
-/* The AAGUID this authenticator puts in attested credential data. */
+/* The AAGUID this authenticator puts in attested credential data; a
+ * device built on it (the virtual security key) sets its own. */
 const guint8 *sesame_soft_authenticator_get_aaguid (SesameSoftAuthenticator *self);
+void          sesame_soft_authenticator_set_aaguid (SesameSoftAuthenticator *self,
+                                                    const guint8             aaguid[16]);
 
 /* Backup flags it reports (BE, BS), default FALSE/FALSE. */
 void sesame_soft_authenticator_set_backup_flags (SesameSoftAuthenticator *self,

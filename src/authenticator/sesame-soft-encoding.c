@@ -78,8 +78,7 @@ sesame_soft_attestation_object_build (GBytes *auth_data,
     {
       statement = cbor_new_definite_map (2);
       map_put_text (statement, "alg",
-                    algorithm >= 0 ? cbor_build_uint64 ((guint64) algorithm)
-                                   : cbor_build_negint64 ((guint64) (-1 - (gint64) algorithm)));
+                    sesame_cbor_build_int (algorithm));
       map_put_text (statement, "sig", bytes_item (signature));
     }
   else

@@ -142,8 +142,7 @@ map_put (cbor_item_t *map,
          gint64       key,
          cbor_item_t *value)
 {
-  cbor_item_t *key_item = key >= 0 ? cbor_build_uint64 ((guint64) key)
-                                   : cbor_build_negint64 ((guint64) (-1 - key));
+  cbor_item_t *key_item = sesame_cbor_build_int (key);
 
   /* libcbor only fails here on allocation, which GLib treats as fatal too */
   if (!cbor_map_add (map, (struct cbor_pair) { .key = cbor_move (key_item),
@@ -154,7 +153,7 @@ map_put (cbor_item_t *map,
 static cbor_item_t *
 int_item (gint64 v)
 {
-  return v >= 0 ? cbor_build_uint64 ((guint64) v) : cbor_build_negint64 ((guint64) (-1 - v));
+  return sesame_cbor_build_int (v);
 }
 
 static cbor_item_t *

@@ -265,3 +265,18 @@ sesame_cbor_dup_text (const cbor_item_t *item)
     return NULL;
   return g_strndup ((const char *) cbor_string_handle (item), cbor_string_length (item));
 }
+
+cbor_item_t *
+sesame_cbor_build_int (gint64 value)
+{
+  guint64 magnitude = value >= 0 ? (guint64) value : (guint64) (-1 - value);
+  gboolean negative = value < 0;
+
+  if (magnitude <= G_MAXUINT8)
+    return negative ? cbor_build_negint8 ((guint8) magnitude) : cbor_build_uint8 ((guint8) magnitude);
+  if (magnitude <= G_MAXUINT16)
+    return negative ? cbor_build_negint16 ((guint16) magnitude) : cbor_build_uint16 ((guint16) magnitude);
+  if (magnitude <= G_MAXUINT32)
+    return negative ? cbor_build_negint32 ((guint32) magnitude) : cbor_build_uint32 ((guint32) magnitude);
+  return negative ? cbor_build_negint64 (magnitude) : cbor_build_uint64 (magnitude);
+}

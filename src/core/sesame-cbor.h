@@ -36,5 +36,8 @@ gboolean     sesame_cbor_is_bytes     (const cbor_item_t *item);
 gboolean     sesame_cbor_is_text      (const cbor_item_t *item);
 GBytes      *sesame_cbor_dup_bytes    (const cbor_item_t *item);
 char        *sesame_cbor_dup_text     (const cbor_item_t *item);
+/* An integer in its shortest encoding, as CTAP2 canonical CBOR wants
+ * (libcbor's 64-bit builders always write nine bytes). */
+cbor_item_t *sesame_cbor_build_int    (gint64             value);
 
 G_END_DECLS

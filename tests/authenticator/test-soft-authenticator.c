@@ -418,6 +418,9 @@ test_canonical_cose_key (Fixture      *f,
   g_assert_no_error (error);
   g_assert_true (cbor_isa_map (item));
   g_assert_cmpuint (cbor_map_size (item), ==, G_N_ELEMENTS (order));
+  /* integers in their shortest form: kty is the single byte 0x01 */
+  g_assert_cmpuint (len, >, 2);
+  g_assert_cmpint (bytes[1], ==, 0x01);
   pairs = cbor_map_handle (item);
   for (gsize i = 0; i < G_N_ELEMENTS (order); i++)
     {
