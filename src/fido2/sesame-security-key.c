@@ -712,6 +712,22 @@ report_retries (Device *device,
   *pin_retries = retries;
 }
 
+/* A ceremony the key refused: its error, and after a PIN error how many
+ * attempts are left. */
+static void
+ceremony_failed (Device     *device,
+                 int         status,
+                 const char *what,
+                 int        *pin_retries,
+                 GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  set_fido_error (device, status, what, &local_error);
+  report_retries (device, local_error, pin_retries);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+}
+
 static int
 choose_algorithm (Device                         *device,
                   const SesameSecurityKeyRequest *request,
@@ -834,7 +850,6 @@ sesame_security_key_make_credential (const char                     *path,
   g_autoptr(SesameSoftAttestationResult) result = NULL;
   g_autoptr(fido_cred_t) cred = NULL;
   g_autoptr(Device) device = NULL;
-  g_autoptr(GError) local_error = NULL;
   const char *pin = NULL;
   int status, alg;
 
@@ -865,8 +880,7 @@ sesame_security_key_make_credential (const char                     *path,
                           request->user_display_name, NULL) != FIDO_OK ||
       fido_cred_set_rk (cred, request->resident_key ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK)
     {
-      g_set_error_literal (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_INVALID_ARGUMENT,
-                           "libfido2 refused the request's parameters");
+      invalid (error, "libfido2 refused the request's parameters");
       return NULL;
     }
   for (guint i = 0; request->exclude_list != NULL && i < request->exclude_list->len; i++)
@@ -885,9 +899,7 @@ sesame_security_key_make_credential (const char                     *path,
   status = fido_dev_make_cred (device->dev, cred, pin);
   if (status != FIDO_OK)
     {
-      set_fido_error (device, status, "authenticatorMakeCredential failed", &local_error);
-      report_retries (device, local_error, pin_retries);
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      ceremony_failed (device, status, "authenticatorMakeCredential failed", pin_retries, error);
       return NULL;
     }
 
@@ -939,7 +951,6 @@ sesame_security_key_get_assertion (const char                     *path,
   g_autoptr(SesameSoftAssertionResult) result = NULL;
   g_autoptr(fido_assert_t) assertion = NULL;
   g_autoptr(Device) device = NULL;
-  g_autoptr(GError) local_error = NULL;
   const char *pin = NULL;
   int status;
 
@@ -982,9 +993,7 @@ sesame_security_key_get_assertion (const char                     *path,
   status = fido_dev_get_assert (device->dev, assertion, pin);
   if (status != FIDO_OK)
     {
-      set_fido_error (device, status, "authenticatorGetAssertion failed", &local_error);
-      report_retries (device, local_error, pin_retries);
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      ceremony_failed (device, status, "authenticatorGetAssertion failed", pin_retries, error);
       return NULL;
     }
   if (fido_assert_count (assertion) == 0)
