@@ -51,6 +51,8 @@ struct _SesameApplication
   SesameAutomation *automation;
   SesameSecretStore *secrets;
   char *local_tenant_id;       /* the "Local development" tenant, which always exists */
+  char *tenants_digest;        /* the tenants as last shown (see watch_tenants) */
+  guint watch_tenants_id;
   gboolean started;
 };
 
@@ -157,11 +159,65 @@ sesame_application_get_local_tenant_id (SesameApplication *self)
   return self->local_tenant_id;
 }
 
+/* Remembers the tenants as they are now: what watch_tenants compares. */
+static void
+note_tenants (SesameApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  char *digest;
+
+  if (!self->store)
+    return;
+  digest = sesame_store_dup_tenants_digest (self->store, &error);
+  if (!digest)
+    {
+      g_debug ("Cannot read the tenants: %s", error->message);
+      return;
+    }
+  g_free (self->tenants_digest);
+  self->tenants_digest = digest;
+}
+
 void
 sesame_application_tenant_changed (SesameApplication *self)
 {
   g_return_if_fail (SESAME_IS_APPLICATION (self));
+  note_tenants (self);
   g_signal_emit (self, signals[TENANT_CHANGED], 0);
+}
+
+/* The data folder is shared: `sesame-server tenant set|rotate-secret|…`
+ * may change a tenant while the window shows it. The running server reads
+ * its tenant for each request, so it follows by itself; the views follow
+ * here. A key this run knows that is no longer the tenant's (rotated
+ * elsewhere) is forgotten, here and in the keyring, so that Settings does
+ * not show a dead key. */
+static gboolean
+watch_tenants (gpointer data)
+{
+  SesameApplication *self = data;
+  g_autofree char *before = g_strdup (self->tenants_digest);
+  g_autoptr(GPtrArray) tenants = NULL;
+
+  note_tenants (self);
+  if (g_strcmp0 (before, self->tenants_digest) == 0)
+    return G_SOURCE_CONTINUE;
+
+  tenants = sesame_store_list_tenants (self->store, NULL);
+  for (guint i = 0; tenants && i < tenants->len; i++)
+    {
+      const SesameTenant *tenant = g_ptr_array_index (tenants, i);
+      const char *known = sesame_secret_store_peek (self->secrets, tenant->id);
+
+      if (known && !sesame_store_verify_secret_key (self->store, tenant->id, known, NULL))
+        {
+          g_debug ("The secret key of tenant %s changed outside this window", tenant->id);
+          sesame_secret_store_forget (self->secrets, tenant->id);
+        }
+    }
+  g_debug ("The tenants changed outside this window");
+  g_signal_emit (self, signals[TENANT_CHANGED], 0);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -232,6 +288,9 @@ start_services (SesameApplication *self,
   self->store = sesame_store_open (db_path, error);
   if (!self->store)
     return FALSE;
+  /* One indexed read of a few rows a second: cheap enough to poll. */
+  note_tenants (self);
+  self->watch_tenants_id = g_timeout_add_seconds (1, watch_tenants, self);
 
   {
     g_autofree char *passkeys_path = g_build_filename (self->data_dir, AUTHENTICATOR_NAME, NULL);
@@ -650,6 +709,8 @@ static void
 sesame_application_shutdown (GApplication *application)
 {
   SesameApplication *self = SESAME_APPLICATION (application);
+
+  g_clear_handle_id (&self->watch_tenants_id, g_source_remove);
   if (self->server)
     sesame_server_disconnect (self->server);
 
@@ -662,8 +723,10 @@ sesame_application_finalize (GObject *object)
   SesameApplication *self = SESAME_APPLICATION (object);
 
   g_clear_object (&self->automation);
+  g_clear_handle_id (&self->watch_tenants_id, g_source_remove);
   g_clear_object (&self->secrets);
   g_free (self->local_tenant_id);
+  g_free (self->tenants_digest);
   g_clear_object (&self->server);
   g_clear_object (&self->authenticator);
   g_clear_object (&self->store);

@@ -194,6 +194,34 @@ sesame_store_list_passkeys (SesameStore *self,
                                     "passkeys", error);
 }
 
+gboolean
+sesame_store_count_passkeys (SesameStore *self,
+                             const char  *tenant_id,
+                             guint       *n_passkeys,
+                             GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (tenant_id && n_passkeys, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self, "SELECT count(*) FROM passkeys WHERE tenant = ?1", error);
+  if (!stmt)
+    return FALSE;
+  sesame_sql_bind_text (stmt, 1, tenant_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot count the passkeys");
+      return FALSE;
+    }
+  *n_passkeys = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
 /* A compare-and-set: the counter moves only upwards (or stays at 0 for an
  * authenticator that keeps none), checked by SQLite in the same statement
  * that writes it. The check the verifier made against the row it read

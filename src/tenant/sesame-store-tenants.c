@@ -437,3 +437,42 @@ sesame_store_delete_tenant (SesameStore *self,
     }
   return TRUE;
 }
+
+char *
+sesame_store_dup_tenants_digest (SesameStore  *self,
+                                 GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  g_autoptr(GChecksum) checksum = NULL;
+  int rc;
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self, "SELECT * FROM tenants ORDER BY id", error);
+  if (!stmt)
+    return NULL;
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    for (int i = 0; i < sqlite3_column_count (stmt); i++)
+      {
+        /* Each value with its type and length first, so that no two
+         * different rows feed the same bytes. */
+        const guint8 *value = sqlite3_column_blob (stmt, i);
+        guint32 header[2] = {
+          GUINT32_TO_LE ((guint32) sqlite3_column_type (stmt, i)),
+          GUINT32_TO_LE ((guint32) sqlite3_column_bytes (stmt, i)),
+        };
+
+        g_checksum_update (checksum, (const guint8 *) header, sizeof header);
+        if (value)
+          g_checksum_update (checksum, value, sqlite3_column_bytes (stmt, i));
+      }
+  if (rc != SQLITE_DONE)
+    {
+      sesame_store_set_error_from_db (self, error, rc, "Cannot read the tenants");
+      return NULL;
+    }
+  return g_strdup (g_checksum_get_string (checksum));
+}

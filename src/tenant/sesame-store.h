@@ -214,6 +214,11 @@ gboolean         sesame_store_verify_secret_key (SesameStore *self,
                                                  const char  *tenant_id,
                                                  const char  *secret_key,
                                                  GError     **error);
+/* A digest of every tenant's stored settings and secret key hash: it
+ * changes when any of them changes, whichever process changed it, so that
+ * a program can tell that another one (sesame-server tenant …) has. */
+char            *sesame_store_dup_tenants_digest (SesameStore  *self,
+                                                  GError      **error);
 SesameTenant    *sesame_store_find_tenant_by_secret_key (SesameStore *self,
                                                          const char  *secret_key,
                                                          GError     **error);
@@ -271,6 +276,11 @@ SesamePasskey   *sesame_store_find_passkey   (SesameStore *self,
 GPtrArray       *sesame_store_list_passkeys  (SesameStore *self,
                                               const char  *tenant_id,
                                               const char  *user_id,
+                                              GError     **error);
+/* How many passkeys the tenant holds, of all its users. */
+gboolean         sesame_store_count_passkeys (SesameStore *self,
+                                              const char  *tenant_id,
+                                              guint       *n_passkeys,
                                               GError     **error);
 gboolean         sesame_store_update_passkey_after_use (SesameStore *self,
                                                         const char  *tenant_id,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "app-test-util.h"
+#include "sesame-secret-store.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -490,4 +491,43 @@ app_test_dead_url (void)
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_socket_listener_close (listener);
   return g_strdup_printf ("http://127.0.0.1:%u/", port);
+}
+
+typedef struct
+{
+  gboolean done;
+  char *secret;
+  GError *error;
+} SecretLookup;
+
+static gboolean
+secret_lookup_done (gpointer data)
+{
+  return ((SecretLookup *) data)->done;
+}
+
+static void
+secret_lookup_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SecretLookup *lookup = user_data;
+
+  lookup->secret = sesame_secret_store_lookup_finish (SESAME_SECRET_STORE (source), result,
+                                                      &lookup->error);
+  lookup->done = TRUE;
+}
+
+char *
+app_test_lookup_secret (SesameSecretStore  *store,
+                        const char         *tenant_id,
+                        GError            **error)
+{
+  SecretLookup call = { 0 };
+
+  sesame_secret_store_lookup_async (store, tenant_id, NULL, secret_lookup_cb, &call);
+  g_assert_true (app_test_wait_for (secret_lookup_done, &call, 10000));
+  if (call.error)
+    g_propagate_error (error, call.error);
+  return call.secret;
 }

@@ -9,6 +9,7 @@
  */
 
 #include "sesame-application.h"
+#include "sesame-secret-store.h"
 #include "sesame-window.h"
 
 #include <libsoup/soup.h>
@@ -97,6 +98,11 @@ char              *app_test_http            (const char   *method,
  * the tenant's. Returns the origin ("http://127.0.0.1:N"). */
 char              *app_test_serve_page      (SoupServer  **server,
                                              const char   *html);
+
+/* sesame_secret_store_lookup_async(), waited for (ten seconds at most). */
+char              *app_test_lookup_secret   (SesameSecretStore  *store,
+                                             const char         *tenant_id,
+                                             GError            **error);
 
 /* A loopback URL where nothing listens (a port just freed). */
 char              *app_test_dead_url        (void);

@@ -22,45 +22,6 @@ get_server (void)
 
 /* Secret store */
 
-typedef struct
-{
-  gboolean done;
-  char *secret;
-  GError *error;
-} Lookup;
-
-static gboolean
-lookup_done (gpointer data)
-{
-  return ((Lookup *) data)->done;
-}
-
-static void
-lookup_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Lookup *lookup = user_data;
-
-  lookup->secret = sesame_secret_store_lookup_finish (SESAME_SECRET_STORE (source), result,
-                                                      &lookup->error);
-  lookup->done = TRUE;
-}
-
-static char *
-lookup (SesameSecretStore  *store,
-        const char         *tenant_id,
-        GError            **error)
-{
-  Lookup call = { 0 };
-
-  sesame_secret_store_lookup_async (store, tenant_id, NULL, lookup_cb, &call);
-  g_assert_true (app_test_wait_for (lookup_done, &call, 10000));
-  if (call.error)
-    g_propagate_error (error, call.error);
-  return call.secret;
-}
-
 static gboolean
 unavailable (gpointer data)
 {
@@ -81,7 +42,7 @@ test_secret_store_without_keyring (void)
 
   /* The keyring cannot be read: an error that says so, and the store
    * reports it unavailable. */
-  found = lookup (store, "tenant-a", &error);
+  found = app_test_lookup_secret (store, "tenant-a", &error);
   g_assert_null (found);
   g_assert_error (error, SESAME_SECRET_STORE_ERROR, SESAME_SECRET_STORE_ERROR_UNAVAILABLE);
   g_assert_true (app_test_wait_for (unavailable, store, 5000));
@@ -91,7 +52,7 @@ test_secret_store_without_keyring (void)
   sesame_secret_store_save (store, "tenant-a", "Tenant A", key);
   memset (key, 'x', sizeof key - 1);
   g_assert_cmpstr (sesame_secret_store_peek (store, "tenant-a"), ==, "sk_first");
-  found = lookup (store, "tenant-a", &error);
+  found = app_test_lookup_secret (store, "tenant-a", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found, ==, "sk_first");
   g_clear_pointer (&found, g_free);
@@ -105,7 +66,7 @@ test_secret_store_without_keyring (void)
   /* Forgotten: gone, and without a keyring nothing else has it. */
   sesame_secret_store_forget (store, "tenant-a");
   g_assert_null (sesame_secret_store_peek (store, "tenant-a"));
-  found = lookup (store, "tenant-a", &error);
+  found = app_test_lookup_secret (store, "tenant-a", &error);
   g_assert_null (found);
   g_assert_error (error, SESAME_SECRET_STORE_ERROR, SESAME_SECRET_STORE_ERROR_UNAVAILABLE);
   g_assert_cmpstr (sesame_secret_store_peek (store, "tenant-b"), ==, "sk_other");
@@ -127,6 +88,81 @@ test_app_secret_store (void)
   row = app_test_find_row (GTK_WIDGET (app_test_get_window ()), "No Keyring");
   g_assert_nonnull (row);
   g_assert_true (gtk_widget_get_visible (row));
+}
+
+/* Changes made outside the window */
+
+/* Runs `sesame-server tenant ARGS…` on the app's data folder, another
+ * process, as a developer would from a terminal; returns its stdout. */
+static char *
+tenant_command (const char *first_arg,
+                ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *data_dir = g_build_filename (app_test_get_tmp_dir (), "sesame", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = -1;
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("SESAME_SERVER")));
+  g_ptr_array_add (argv, g_strdup ("tenant"));
+  g_ptr_array_add (argv, g_strdup_printf ("--data-dir=%s", data_dir));
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("sesame-server tenant failed: %s", err);
+  return out;
+}
+
+static gboolean
+origin_shown (gpointer data)
+{
+  return app_test_find_entry_row (GTK_WIDGET (app_test_get_window ()), data) != NULL;
+}
+
+static gboolean
+key_forgotten (gpointer data)
+{
+  SesameSecretStore *store = sesame_application_get_secret_store (app_test_get_application ());
+
+  return sesame_secret_store_peek (store, data) == NULL;
+}
+
+/* `sesame-server tenant set` on the data folder the window uses: the
+ * Settings view shows the new origin by itself; a secret rotated there
+ * is no longer offered as the tenant's key here. */
+static void
+test_outside_changes (void)
+{
+  SesameApplication *app = app_test_get_application ();
+  SesameServer *server = get_server ();
+  g_autofree char *tenant_id = g_strdup (sesame_server_get_tenant_id (server));
+  const char *origin = "http://localhost:4319";
+  g_autofree char *out = NULL;
+  GtkWidget *secret_row;
+
+  g_assert_false (origin_shown ((gpointer) origin));
+  out = tenant_command ("set", tenant_id, "--add-origin", origin, NULL);
+  g_assert_true (app_test_wait_for (origin_shown, (gpointer) origin, 5000));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_nonnull (sesame_secret_store_peek (sesame_application_get_secret_store (app),
+                                              tenant_id));
+  out = tenant_command ("set", tenant_id, "--rotate-secret", NULL);
+  g_assert_true (app_test_wait_for (key_forgotten, tenant_id, 5000));
+  secret_row = app_test_find_row (GTK_WIDGET (app_test_get_window ()), "Secret Key");
+  g_assert_nonnull (secret_row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (secret_row)),
+                            "Not known in this session"));
 }
 
 /* Listener restart */
@@ -322,6 +358,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/server/use-tenant", test_use_tenant);
   g_test_add_func ("/sesame/app/settings/add-group", test_add_group);
   g_test_add_func ("/sesame/app/settings/snippets", test_snippets);
+  g_test_add_func ("/sesame/app/settings/outside-changes", test_outside_changes);
 
   return app_test_run (NULL);
 }

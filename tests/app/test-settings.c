@@ -106,6 +106,74 @@ find_button (GtkWidget  *root,
   return app_test_find_widget (root, GTK_TYPE_BUTTON, button_matches, (gpointer) name);
 }
 
+/* Moving a tenant to another RP ID: without passkeys it applies at once;
+ * with some it asks first, saying how many are stranded, and cancelling
+ * keeps the ID (and the field shows it again). */
+static void
+check_rp_id_change (const char *tenant_id)
+{
+  SesameStore *store = sesame_application_get_store (app_test_get_application ());
+  SesameCheckedRow *row = find_field ("Relying Party ID");
+  g_autoptr(SesameUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  SesamePasskey passkey = { 0 };
+  const guint8 credential_id[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  const guint8 cose_key[] = { 0xa0 };
+  GtkWidget *dialog;
+
+  g_assert_null (type_into (row, "app.example.com"));
+  g_assert_true (sesame_checked_row_apply (row));
+  g_assert_null (app_test_find_dialog ());
+  {
+    g_autoptr(SesameTenant) tenant = dup_tenant ();
+
+    g_assert_cmpstr (tenant->rp_id, ==, "app.example.com");
+  }
+  g_assert_null (type_into (row, "example.com"));
+  g_assert_true (sesame_checked_row_apply (row));
+  g_assert_null (app_test_find_dialog ());
+
+  user = sesame_store_upsert_user (store, tenant_id, "rp-change-user", "rp-change", NULL, &error);
+  g_assert_no_error (error);
+  passkey.tenant_id = (char *) tenant_id;
+  passkey.user_id = user->user_id;
+  passkey.credential_id = g_bytes_new_static (credential_id, sizeof credential_id);
+  passkey.public_key = g_bytes_new_static (cose_key, sizeof cose_key);
+  passkey.alg = -7;
+  g_assert_true (sesame_store_add_passkey (store, &passkey, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&passkey.credential_id, g_bytes_unref);
+  g_clear_pointer (&passkey.public_key, g_bytes_unref);
+  g_clear_pointer (&passkey.id, g_free);
+
+  /* Cancelled: nothing changes. */
+  g_assert_null (type_into (row, "app.example.com"));
+  g_assert_true (sesame_checked_row_apply (row));
+  dialog = app_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "1 passkey, made for “example.com”"));
+  app_test_respond (dialog, "cancel");
+  {
+    g_autoptr(SesameTenant) tenant = dup_tenant ();
+
+    g_assert_cmpstr (tenant->rp_id, ==, "example.com");
+  }
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "example.com");
+
+  /* Confirmed: changed. */
+  g_assert_null (type_into (row, "app.example.com"));
+  g_assert_true (sesame_checked_row_apply (row));
+  dialog = app_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  app_test_respond (dialog, "change");
+  {
+    g_autoptr(SesameTenant) tenant = dup_tenant ();
+
+    g_assert_cmpstr (tenant->rp_id, ==, "app.example.com");
+  }
+}
+
 static void
 test_rp_id_messages (void)
 {
@@ -336,7 +404,9 @@ test_rotate (void)
 {
   SesameApplication *app = app_test_get_application ();
   SesameSecretStore *secrets = sesame_application_get_secret_store (app);
-  const char *tenant_id = sesame_server_get_tenant_id (get_server ());
+  /* A copy: the server replaces its own when the sample app moves to the
+   * new key. */
+  g_autofree char *tenant_id = g_strdup (sesame_server_get_tenant_id (get_server ()));
   g_autofree char *old_key = g_strdup (sesame_secret_store_peek (secrets, tenant_id));
   g_autofree char *token = NULL;
   const char *new_key;
@@ -526,6 +596,8 @@ test_new_tenant (void)
   }
   g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 200);
   g_clear_pointer (&reply, g_free);
+
+  check_rp_id_change (new_id);
 
   /* Back to the local tenant, and remove Staging (after confirming). */
   use_tenant ("Local development", local_id);

@@ -183,7 +183,12 @@ sesame_settings_view_refresh_keys (SesameSettingsView *self,
   set_copyable (self->base_url_row, server ? sesame_server_get_base_url (server) : NULL);
   sesame_settings_view_keyring_changed (self);
   if (!tenant_switched)
-    return;
+    {
+      /* A key rotated elsewhere is forgotten: stop showing it. */
+      if (self->secret && self->tenant && !sesame_secret_store_peek (secrets, self->tenant->id))
+        set_secret (self, NULL);
+      return;
+    }
 
   /* Another tenant: hide its key again and read it from the keyring. */
   gtk_toggle_button_set_active (self->reveal_button, FALSE);

@@ -124,9 +124,8 @@ sesame_settings_view_setup_clicked_cb (SesameSettingsView *self)
 }
 
 static void
-rp_id_commit_cb (SesameCheckedRow   *row,
-                 const char         *text,
-                 SesameSettingsView *self)
+change_rp_id (SesameSettingsView *self,
+              const char         *rp_id)
 {
   g_autoptr(GError) error = NULL;
 
@@ -134,11 +133,80 @@ rp_id_commit_cb (SesameCheckedRow   *row,
     return;
   /* The origins must fit the new ID: set_up_passkeys checks them with it,
    * and the message says which does not. */
-  if (!sesame_tenant_admin_set_up_passkeys (self->app, self->tenant->id, text,
+  if (!sesame_tenant_admin_set_up_passkeys (self->app, self->tenant->id, rp_id,
                                             self->tenant->rp_name,
                                             (const char * const *) self->tenant->expected_origins,
                                             &error))
-    sesame_checked_row_show_error (row, error);
+    sesame_checked_row_show_error (self->rp_id_row, error);
+}
+
+static void
+change_rp_id_response_cb (AdwMessageDialog   *dialog,
+                          const char         *response,
+                          SesameSettingsView *self)
+{
+  const char *rp_id = g_object_get_data (G_OBJECT (dialog), "rp-id");
+  const char *tenant_id = g_object_get_data (G_OBJECT (dialog), "tenant-id");
+
+  /* The tenant may have changed while the dialog was open. */
+  if (g_str_equal (response, "change") && self->tenant &&
+      g_str_equal (tenant_id, self->tenant->id))
+    change_rp_id (self, rp_id);
+  else if (self->tenant)
+    sesame_checked_row_set_text (self->rp_id_row, self->tenant->rp_id);
+}
+
+/* How many passkeys the tenant holds; 0 when they cannot be counted (the
+ * change itself then reports what is wrong with the store). */
+static guint
+count_passkeys (SesameSettingsView *self)
+{
+  SesameStore *store = sesame_application_get_store (self->app);
+  guint n_passkeys = 0;
+
+  if (!sesame_store_count_passkeys (store, self->tenant->id, &n_passkeys, NULL))
+    return 0;
+  return n_passkeys;
+}
+
+static void
+rp_id_commit_cb (SesameCheckedRow   *row,
+                 const char         *text,
+                 SesameSettingsView *self)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+  guint n_passkeys;
+
+  if (!self->tenant || g_str_equal (text, self->tenant->rp_id))
+    return;
+
+  /* A passkey belongs to the RP ID it was made for: moving the tenant to
+   * another one strands every passkey it has, so ask first. */
+  n_passkeys = self->tenant->passkeys_set_up ? count_passkeys (self) : 0;
+  if (n_passkeys == 0)
+    {
+      change_rp_id (self, text);
+      return;
+    }
+
+  body = g_strdup_printf (ngettext (
+                                       "This tenant has %u passkey, made for “%s”. A passkey "
+                                       "only works for the Relying Party ID it was made for: "
+                                       "after the change to “%s” it can no longer sign its "
+                                       "user in, and the user needs a new one.",
+                                       "This tenant has %u passkeys, made for “%s”. A passkey "
+                                       "only works for the Relying Party ID it was made for: "
+                                       "after the change to “%s” they can no longer sign their "
+                                       "users in, and the users need new ones.",
+                                       n_passkeys),
+                          n_passkeys, self->tenant->rp_id, text);
+  dialog = sesame_settings_view_confirm_dialog_new (self, _("Change the Relying Party ID?"),
+                                                    body, "change", _("_Change"));
+  g_object_set_data_full (G_OBJECT (dialog), "rp-id", g_strdup (text), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "tenant-id", g_strdup (self->tenant->id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (change_rp_id_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
