@@ -10,6 +10,7 @@
 #include "sesame-autofill-popover.h"
 #include "sesame-credentials-bridge.h"
 #include "sesame-passkey-prompt.h"
+#include "sesame-security-keys-group.h"
 #include "sesame-users-view.h"
 
 #include <glib/gi18n.h>
@@ -821,6 +822,8 @@ attach_to_application (SesameWindow *self)
   sesame_activity_view_attach (self->activity_view, app, self->bridge);
   sesame_users_view_attach (self->users_view, app);
   sesame_settings_view_attach (self->settings_view, app);
+  sesame_settings_view_add_group (self->settings_view, SESAME_SETTINGS_PAGE_AUTHENTICATORS,
+                                  ADW_PREFERENCES_GROUP (sesame_security_keys_group_new (app)));
 }
 
 static void
