@@ -223,16 +223,17 @@ handle_plug_virtual_security_key (SesameAutomation      *self,
   const char *pin;
 
   g_variant_get (parameters, "(&s)", &pin);
-  forget_key (self);
+  /* A refused PIN leaves the key plugged in before, and accept mode, as
+   * they were. */
   if (!sesame_application_plug_virtual_key (self->application, pin, &error))
     {
       if (g_error_matches (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_PIN_POLICY))
         return_invalid_args (invocation, error->message);
       else
         return_error (invocation, SESAME_AUTOMATION_ERROR_FAILED, error->message);
-      apply_prompt_response (self);
       return;
     }
+  forget_key (self);
   self->key_path = g_strdup (sesame_application_get_virtual_key_path (self->application));
   self->key_pin = *pin ? g_strdup (pin) : NULL;
   get_window (self);

@@ -557,6 +557,7 @@ key_accepted_cb (GObject      *source,
 
   if (sesame_credential_request_accept_security_key_finish (request, result, &retries, &error))
     return;
+  g_debug ("The security key did not answer the request: %s", error->message);
   /* Nobody is there to type a PIN or plug the key in again. */
   if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_PENDING)
     sesame_credential_request_cancel (request);

@@ -231,7 +231,9 @@ show_keys (SesameSecurityKeysGroup *self,
     adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self), row);
   g_hash_table_remove_all (self->rows);
 
-  /* the switch rows stay last */
+  /* the switch rows stay last (libadwaita 1.2 cannot insert a row) */
+  g_object_ref (self->virtual_row);
+  g_object_ref (self->pin_row);
   adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self), self->virtual_row);
   adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self), self->pin_row);
   for (guint i = 0; i < keys->len; i++)
@@ -239,6 +241,8 @@ show_keys (SesameSecurityKeysGroup *self,
   gtk_widget_set_visible (self->empty_row, keys->len == 0);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), self->virtual_row);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), self->pin_row);
+  g_object_unref (self->virtual_row);
+  g_object_unref (self->pin_row);
 
   g_clear_pointer (&self->keys, g_ptr_array_unref);
   self->keys = g_ptr_array_ref (keys);
