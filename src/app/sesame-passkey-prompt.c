@@ -65,11 +65,24 @@ close_now (SesamePasskeyPrompt *self)
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+static void emit_key_failed (SesamePasskeyPrompt *self,
+                             const GError        *error,
+                             int                  retries);
+
 static void
 request_finished_cb (SesameCredentialRequest        *request,
                      SesameCredentialRequestOutcome  outcome,
                      SesamePasskeyPrompt            *self)
 {
+  const GError *error = sesame_credential_request_get_error (request);
+
+  /* A security key's refusal ended the request: say why before the
+   * prompt (and the handlers of ::failed) goes. The built-in
+   * authenticator's refusals are told by accept(). */
+  if (outcome == SESAME_CREDENTIAL_REQUEST_FAILED && error != NULL &&
+      error->domain == SESAME_SECURITY_KEY_ERROR)
+    emit_key_failed (self, error, -1);
+
   self->finished = TRUE;
   if (!self->accepting)
     close_now (self);
@@ -308,14 +321,9 @@ key_answered_cb (GObject      *source,
                                                             result, &retries, &error))
     return;  /* answered: ::finished closed the prompt */
 
+  /* A refusal that ended the request was told by request_finished_cb. */
   if (!request_pending (self))
-    {
-      /* A refusal that ended the request: the window says why. */
-      if (sesame_credential_request_get_outcome (SESAME_CREDENTIAL_REQUEST (source)) ==
-          SESAME_CREDENTIAL_REQUEST_FAILED)
-        emit_key_failed (self, error, retries);
-      return;
-    }
+    return;
 
   text = sesame_passkey_prompt_describe_key_error (error, retries);
   if (g_error_matches (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_PIN_REQUIRED) ||

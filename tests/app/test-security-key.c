@@ -4,9 +4,12 @@
  * key is plugged in through the automation interface on the session bus
  * (a real D-Bus call to this process), the prompt finds it through the
  * same device listing as USB keys, and the ceremonies run through
- * libfido2. Sign-up in the prompt with a wrong PIN first, sign-in with
- * the prompts accepted by the automation, an excluded credential, cancel
- * while the key waits for its touch, and the Settings group. */
+ * libfido2, for a tenant that requires user verification. Sign-up in the
+ * prompt with a wrong PIN first, sign-in with the prompts accepted by the
+ * automation, an excluded credential, cancel and the key pulled out while
+ * it waits for its touch, a fresh key without a passkey for the site, a
+ * key without a PIN that gets its first one from the prompt, and the
+ * Settings group. */
 
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #define USERNAME "hedy"
+#define SECOND_USERNAME "grace"
 #define KEY_PIN  "2468"
 
 /* D-Bus calls to ourselves: the reply comes while the main loop spins. */
@@ -171,6 +175,31 @@ prompt_with_key (void)
     }
   prompt = find_prompt ();
   g_assert_true (sesame_passkey_prompt_choose_security_key (prompt, TRUE));
+  return prompt;
+}
+
+/* Clicks "Sign in", chooses the key in the prompt and types its PIN;
+ * with @wait_for_touch the key is left waiting for its touch. Returns the
+ * prompt; *request gets its request. */
+static SesamePasskeyPrompt *
+sign_in_with_key (SesameCredentialRequest **request,
+                  gboolean                  wait_for_touch)
+{
+  g_autofree char *result = NULL;
+  SesamePasskeyPrompt *prompt;
+
+  open_sample_app ();
+  result = app_test_run_js ("document.getElementById('signin-button').click(); return true", NULL);
+  prompt = prompt_with_key ();
+  *request = g_object_ref (sesame_passkey_prompt_get_request (prompt));
+  sesame_virtual_key_set_touch_delay (virtual_key (), wait_for_touch ? -1 : 0);
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  g_assert_true (app_test_wait_for (prompt_at_step, GINT_TO_POINTER (SESAME_PASSKEY_PROMPT_STEP_KEY_PIN),
+                                    10000));
+  g_assert_true (sesame_passkey_prompt_set_pin (prompt, KEY_PIN));
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  if (wait_for_touch)
+    g_assert_true (app_test_wait_for (key_waits_for_touch, NULL, 10000));
   return prompt;
 }
 
@@ -350,22 +379,10 @@ static void
 test_cancel_while_waiting (void)
 {
   g_autoptr(SesameCredentialRequest) request = NULL;
-  g_autofree char *result = NULL;
   SesamePasskeyPrompt *prompt;
 
   sign_out ();
-  open_sample_app ();
-  result = app_test_run_js ("document.getElementById('signin-button').click(); return true", NULL);
-  prompt = prompt_with_key ();
-  request = g_object_ref (sesame_passkey_prompt_get_request (prompt));
-
-  sesame_virtual_key_set_touch_delay (virtual_key (), -1);
-  g_assert_false (sesame_passkey_prompt_accept (prompt));
-  g_assert_true (app_test_wait_for (prompt_at_step, GINT_TO_POINTER (SESAME_PASSKEY_PROMPT_STEP_KEY_PIN),
-                                    10000));
-  g_assert_true (sesame_passkey_prompt_set_pin (prompt, KEY_PIN));
-  g_assert_false (sesame_passkey_prompt_accept (prompt));
-  g_assert_true (app_test_wait_for (key_waits_for_touch, NULL, 10000));
+  prompt = sign_in_with_key (&request, TRUE);
 
   /* Cancel: the page is refused and the key stops waiting. */
   sesame_passkey_prompt_cancel (prompt);
@@ -376,6 +393,105 @@ test_cancel_while_waiting (void)
   g_assert_true (app_test_wait_for_js ("document.getElementById('status').dataset.kind === 'error'",
                                        10000));
   g_assert_cmpint (sesame_virtual_key_get_pin_retries (virtual_key ()), ==, 8);
+}
+
+static void
+test_removed_while_waiting (void)
+{
+  g_autoptr(SesameCredentialRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  SesamePasskeyPrompt *prompt = sign_in_with_key (&request, TRUE);
+
+  /* Pulled out: the prompt says so and stays, the request still pending. */
+  g_assert_true (automation_call ("UnplugVirtualSecurityKey", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (app_test_wait_for (prompt_at_step, GINT_TO_POINTER (SESAME_PASSKEY_PROMPT_STEP_CHOOSE),
+                                    10000));
+  g_assert_true (find_prompt () == prompt);
+  g_assert_cmpstr (sesame_passkey_prompt_get_problem (prompt), ==,
+                   "The security key was removed. Plug it in again, or choose another authenticator.");
+  g_assert_cmpint (sesame_credential_request_get_outcome (request), ==,
+                   SESAME_CREDENTIAL_REQUEST_PENDING);
+  sesame_passkey_prompt_cancel (prompt);
+  g_assert_true (app_test_wait_for (prompt_gone, NULL, 5000));
+  g_assert_true (app_test_wait_for_js ("document.getElementById('status').dataset.kind === 'error'",
+                                       10000));
+}
+
+static void
+failed_cb (SesamePasskeyPrompt  *prompt,
+           const GError         *error,
+           char                **message)
+{
+  g_free (*message);
+  *message = g_strdup (error->message);
+}
+
+static void
+test_no_passkey_on_key (void)
+{
+  g_autoptr(SesameCredentialRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  SesamePasskeyPrompt *prompt;
+
+  /* Another key, empty like any new one. */
+  g_assert_true (automation_call ("PlugVirtualSecurityKey", g_variant_new ("(s)", KEY_PIN), &error));
+  g_assert_no_error (error);
+  g_assert_true (app_test_wait_for (prompt_gone, NULL, 5000));
+  prompt = sign_in_with_key (&request, FALSE);
+  g_signal_connect (prompt, "failed", G_CALLBACK (failed_cb), &message);
+
+  /* The key says it holds nothing for the site; the window is told in
+   * the user's words, the page gets NotAllowedError. */
+  g_assert_true (app_test_wait_for (prompt_gone, NULL, 10000));
+  g_assert_cmpint (sesame_credential_request_get_outcome (request), ==,
+                   SESAME_CREDENTIAL_REQUEST_FAILED);
+  g_assert_cmpstr (message, ==, "There is no passkey for this site on this security key.");
+  g_assert_true (app_test_wait_for_js ("document.getElementById('status').dataset.kind === 'error'",
+                                       10000));
+}
+
+static void
+test_first_pin (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) on_key = NULL;
+  g_autofree char *result = NULL;
+  SesamePasskeyPrompt *prompt;
+
+  /* A key without a PIN cannot verify the user this tenant requires. */
+  g_assert_true (automation_call ("PlugVirtualSecurityKey", g_variant_new ("(s)", ""), &error));
+  g_assert_no_error (error);
+  g_assert_false (sesame_virtual_key_has_pin (virtual_key ()));
+  open_sample_app ();
+  result = app_test_run_js ("document.getElementById('signup-username').value = '" SECOND_USERNAME "';"
+                            "document.getElementById('signup-button').click(); return true",
+                            &error);
+  g_assert_no_error (error);
+  prompt = prompt_with_key ();
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  g_assert_true (app_test_wait_for (prompt_at_step, GINT_TO_POINTER (SESAME_PASSKEY_PROMPT_STEP_NEW_PIN),
+                                    10000));
+  g_assert_cmpstr (sesame_passkey_prompt_get_problem (prompt), ==,
+                   "This site requires a PIN, and your security key has none yet. Choose one to "
+                   "set on the key.");
+
+  /* Too short: refused before the key hears of it. */
+  g_assert_true (sesame_passkey_prompt_set_pin (prompt, "12"));
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  g_assert_cmpstr (sesame_passkey_prompt_get_problem (prompt), ==, "A PIN has 4 to 63 characters.");
+  g_assert_false (sesame_virtual_key_has_pin (virtual_key ()));
+
+  /* A good one is set on the key, and the ceremony goes on with it. */
+  g_assert_true (sesame_passkey_prompt_set_pin (prompt, KEY_PIN));
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  assert_signed_in ();
+  g_assert_true (sesame_virtual_key_has_pin (virtual_key ()));
+  on_key = sesame_virtual_key_list_credentials (virtual_key (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (on_key->len, ==, 1);
+  g_assert_cmpstr (((SesameSoftCredential *) on_key->pdata[0])->user_name, ==, SECOND_USERNAME);
 }
 
 /* Settings › Authenticators › Security keys */
@@ -428,6 +544,8 @@ test_settings_group (void)
   const char *aaguid_row[] = { "AAGUID", aaguid_text };
   const char *pin_row[] = { "PIN", "Set, 8 attempts left" };
   GtkWidget *options;
+  GtkWidget *switch_widget;
+  GtkWidget *pin_entry;
   const char *text;
 
   adw_view_stack_set_visible_child_name (stack, "settings");
@@ -452,6 +570,28 @@ test_settings_group (void)
   g_assert_true (app_test_wait_for (key_row_shown, GINT_TO_POINTER (FALSE), 5000));
   g_assert_false (automation_call ("UnplugVirtualSecurityKey", NULL, &error));
   g_assert_error (error, SESAME_AUTOMATION_ERROR, SESAME_AUTOMATION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The switch plugs one in, with the PIN typed below it; a PIN the key
+   * refuses plugs nothing in and leaves the switch off. */
+  switch_widget = app_test_find_widget (app_test_find_row (settings_view (), "Virtual security key"),
+                                        GTK_TYPE_SWITCH, NULL, NULL);
+  pin_entry = app_test_find_row (settings_view (),
+                                 "PIN for the virtual key (optional, set when plugged in)");
+  g_assert_nonnull (switch_widget);
+  g_assert_nonnull (pin_entry);
+  gtk_editable_set_text (GTK_EDITABLE (pin_entry), "12");
+  gtk_switch_set_active (GTK_SWITCH (switch_widget), TRUE);
+  g_assert_null (virtual_key ());
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (switch_widget)));
+  gtk_editable_set_text (GTK_EDITABLE (pin_entry), "8642");
+  gtk_switch_set_active (GTK_SWITCH (switch_widget), TRUE);
+  g_assert_nonnull (virtual_key ());
+  g_assert_true (sesame_virtual_key_has_pin (virtual_key ()));
+  g_assert_true (app_test_wait_for (key_row_shown, GINT_TO_POINTER (TRUE), 5000));
+  gtk_switch_set_active (GTK_SWITCH (switch_widget), FALSE);
+  g_assert_null (virtual_key ());
+  g_assert_true (app_test_wait_for (key_row_shown, GINT_TO_POINTER (FALSE), 5000));
   adw_view_stack_set_visible_child_name (stack, "demo");
 }
 
@@ -459,13 +599,16 @@ int
 main (int    argc,
       char **argv)
 {
-  const char *extra[] = { "--automation", NULL };
+  const char *extra[] = { "--automation", "--user-verification", "required", NULL };
 
   app_test_init (&argc, &argv);
   g_test_add_func ("/sesame/app/security-key/plug", test_plug);
   g_test_add_func ("/sesame/app/security-key/sign-up-with-pin", test_sign_up);
   g_test_add_func ("/sesame/app/security-key/sign-in-accepted", test_sign_in_accepted);
   g_test_add_func ("/sesame/app/security-key/cancel-while-waiting", test_cancel_while_waiting);
+  g_test_add_func ("/sesame/app/security-key/removed-while-waiting", test_removed_while_waiting);
+  g_test_add_func ("/sesame/app/security-key/no-passkey-on-key", test_no_passkey_on_key);
+  g_test_add_func ("/sesame/app/security-key/first-pin", test_first_pin);
   g_test_add_func ("/sesame/app/security-key/settings-group", test_settings_group);
   return app_test_run (extra);
 }

@@ -26,6 +26,7 @@ struct _SesameSecurityKeysGroup
   GCancellable      *cancellable;
   guint              poll_id;
   gboolean           listing;
+  gboolean           reread;        /* read every key's details again */
   gboolean           syncing;       /* the switch follows the app, not the user */
 };
 
@@ -223,8 +224,9 @@ show_keys (SesameSecurityKeysGroup *self,
   GHashTableIter iter;
   gpointer row;
 
-  if (same_keys (keys, self->keys))
+  if (!self->reread && same_keys (keys, self->keys))
     return;
+  self->reread = FALSE;
 
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, NULL, &row))
@@ -289,6 +291,9 @@ sesame_security_keys_group_map (GtkWidget *widget)
   SesameSecurityKeysGroup *self = SESAME_SECURITY_KEYS_GROUP (widget);
 
   GTK_WIDGET_CLASS (sesame_security_keys_group_parent_class)->map (widget);
+  /* A PIN may have been set or tried since: what is shown is read anew
+   * each time the group comes on screen. */
+  self->reread = TRUE;
   sesame_security_keys_group_refresh (self);
   if (!self->poll_id)
     self->poll_id = g_timeout_add_seconds (POLL_SECONDS, poll_cb, self);
