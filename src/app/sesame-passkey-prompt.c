@@ -40,6 +40,7 @@ struct _SesamePasskeyPrompt
   GCancellable            *cancellable;    /* listing, selecting, setting a PIN */
   guint                    poll_id;
   gboolean                 listing;
+  gboolean                 switching;      /* the prompt, not the user, changes the choice */
   SesamePasskeyPromptStep  step;
 
   /* accept() can finish the request, which would destroy the prompt in
@@ -111,16 +112,15 @@ show_problem (SesamePasskeyPrompt *self,
 static gboolean
 key_chosen (SesamePasskeyPrompt *self)
 {
-  return gtk_widget_get_visible (self->authenticators) &&
+  return self->keys != NULL && self->keys->len > 0 &&
          gtk_check_button_get_active (GTK_CHECK_BUTTON (self->key_check));
 }
 
+/* "YubiKey 5 NFC", or the names of all the keys plugged in. */
 static const char *
-first_key_product (SesamePasskeyPrompt *self)
+key_products (SesamePasskeyPrompt *self)
 {
-  if (self->keys == NULL || self->keys->len == 0)
-    return "";
-  return ((SesameSecurityKeyInfo *) g_ptr_array_index (self->keys, 0))->product;
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (self->key_row));
 }
 
 /* The body's words for the authenticator chosen. */
@@ -140,7 +140,7 @@ update_body (SesamePasskeyPrompt *self)
       if (key_chosen (self))
         body = g_strdup_printf (_("%s asks to save a passkey for %s on your security key (%s). "
                                   "It lets you sign in without a password."),
-                                origin, account, first_key_product (self));
+                                origin, account, key_products (self));
       else
         body = g_strdup_printf (_("%s asks to save a passkey for %s in Sesame passkeys, the "
                                   "built-in authenticator. It lets you sign in without a password."),
@@ -148,7 +148,7 @@ update_body (SesamePasskeyPrompt *self)
     }
   else if (key_chosen (self))
     body = g_strdup_printf (_("%s asks for a passkey from your security key (%s)."),
-                            origin, first_key_product (self));
+                            origin, key_products (self));
   else if (candidates == NULL || candidates->len == 0)
     body = g_strdup_printf (_("Sesame passkeys holds no passkey that %s can use."), origin);
   else if (candidates->len == 1)
@@ -609,7 +609,7 @@ sesame_passkey_prompt_choose_security_key (SesamePasskeyPrompt *self,
 {
   g_return_val_if_fail (SESAME_IS_PASSKEY_PROMPT (self), FALSE);
 
-  if (self->step != SESAME_PASSKEY_PROMPT_STEP_CHOOSE || !gtk_widget_get_visible (self->authenticators))
+  if (self->step != SESAME_PASSKEY_PROMPT_STEP_CHOOSE || !sesame_passkey_prompt_has_security_key (self))
     return FALSE;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (security_key ? self->key_check : self->builtin_check),
                                TRUE);
@@ -692,9 +692,14 @@ keys_listed_cb (GObject      *source,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_check), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   products->len > 0 ? products->str : _("Security key"), -1);
 
-  /* The last key went away: back to the built-in authenticator. */
+  /* The last key went away: back to the built-in authenticator, keeping
+   * the problem shown (it may say the key was removed). */
   if (self->keys->len == 0)
-    gtk_check_button_set_active (GTK_CHECK_BUTTON (self->builtin_check), TRUE);
+    {
+      self->switching = TRUE;
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (self->builtin_check), TRUE);
+      self->switching = FALSE;
+    }
   if (self->step == SESAME_PASSKEY_PROMPT_STEP_CHOOSE)
     set_step (self, SESAME_PASSKEY_PROMPT_STEP_CHOOSE);
 }
@@ -715,7 +720,7 @@ poll_keys_cb (gpointer user_data)
 static void
 authenticator_toggled_cb (SesamePasskeyPrompt *self)
 {
-  if (self->step == SESAME_PASSKEY_PROMPT_STEP_CHOOSE)
+  if (self->step == SESAME_PASSKEY_PROMPT_STEP_CHOOSE && !self->switching)
     {
       show_problem (self, NULL);
       set_step (self, SESAME_PASSKEY_PROMPT_STEP_CHOOSE);
