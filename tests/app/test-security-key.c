@@ -6,7 +6,8 @@
  * same device listing as USB keys, and the ceremonies run through
  * libfido2, for a tenant that requires user verification. Sign-up in the
  * prompt with a wrong PIN first, sign-in with the prompts accepted by the
- * automation, an excluded credential, cancel and the key pulled out while
+ * automation, an excluded credential, the touched one of two keys used,
+ * cancel and the key pulled out while
  * it waits for its touch, a fresh key without a passkey for the site, a
  * key without a PIN that gets its first one from the prompt, and the
  * Settings group. */
@@ -149,10 +150,11 @@ prompt_at_step (gpointer data)
          !sesame_credential_request_is_key_busy (sesame_passkey_prompt_get_request (prompt));
 }
 
+/* @data: a key, or NULL for the application's */
 static gboolean
 key_waits_for_touch (gpointer data)
 {
-  return sesame_virtual_key_is_waiting_for_touch (virtual_key ());
+  return sesame_virtual_key_is_waiting_for_touch (data ? data : virtual_key ());
 }
 
 static gboolean
@@ -367,6 +369,49 @@ test_sign_in_accepted (void)
 
   g_assert_true (automation_call ("SetPromptResponse", g_variant_new ("(s)", "ask"), &error));
   g_assert_no_error (error);
+}
+
+/* Two keys: the prompt asks for a touch, and the key touched is used. */
+static void
+test_touched_key_wins (void)
+{
+  g_autoptr(SesameVirtualKey) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other_path = NULL;
+  g_autofree char *result = NULL;
+  SesamePasskeyPrompt *prompt;
+
+  sign_out ();
+  g_assert_true (automation_call ("SetPromptResponse", g_variant_new ("(s)", "ask"), &error));
+  g_assert_no_error (error);
+  other = sesame_virtual_key_new (NULL, &error);
+  g_assert_no_error (error);
+  sesame_virtual_key_set_touch_delay (other, -1);
+  other_path = sesame_security_key_plug_virtual (other);
+  sesame_virtual_key_set_touch_delay (virtual_key (), -1);
+
+  open_sample_app ();
+  result = app_test_run_js ("document.getElementById('signin-button').click(); return true", NULL);
+  prompt = prompt_with_key ();
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  g_assert_cmpint (sesame_passkey_prompt_get_step (prompt), ==, SESAME_PASSKEY_PROMPT_STEP_TOUCH);
+  g_assert_cmpstr (sesame_passkey_prompt_get_status (prompt), ==,
+                   "Touch the security key you want to use");
+  g_assert_true (app_test_wait_for (key_waits_for_touch, NULL, 10000));
+  g_assert_true (app_test_wait_for (key_waits_for_touch, other, 10000));
+
+  /* The app's key (which holds the passkey) is touched: the other one
+   * stops waiting, and the ceremony goes on with the touched one. */
+  sesame_virtual_key_touch (virtual_key ());
+  g_assert_true (app_test_wait_for (prompt_at_step, GINT_TO_POINTER (SESAME_PASSKEY_PROMPT_STEP_KEY_PIN),
+                                    10000));
+  g_assert_false (sesame_virtual_key_is_waiting_for_touch (other));
+  g_assert_true (sesame_passkey_prompt_set_pin (prompt, KEY_PIN));
+  sesame_virtual_key_set_touch_delay (virtual_key (), 0);
+  g_assert_false (sesame_passkey_prompt_accept (prompt));
+  assert_signed_in ();
+
+  sesame_security_key_unplug_virtual (other);
 }
 
 static gboolean
@@ -605,6 +650,7 @@ main (int    argc,
   g_test_add_func ("/sesame/app/security-key/plug", test_plug);
   g_test_add_func ("/sesame/app/security-key/sign-up-with-pin", test_sign_up);
   g_test_add_func ("/sesame/app/security-key/sign-in-accepted", test_sign_in_accepted);
+  g_test_add_func ("/sesame/app/security-key/touched-key-wins", test_touched_key_wins);
   g_test_add_func ("/sesame/app/security-key/cancel-while-waiting", test_cancel_while_waiting);
   g_test_add_func ("/sesame/app/security-key/removed-while-waiting", test_removed_while_waiting);
   g_test_add_func ("/sesame/app/security-key/no-passkey-on-key", test_no_passkey_on_key);
