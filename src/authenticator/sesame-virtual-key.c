@@ -635,6 +635,12 @@ sesame_virtual_key_get_aaguid (SesameVirtualKey *self)
   return virtual_key_aaguid;
 }
 
+const guint8 *
+sesame_virtual_key_aaguid (void)
+{
+  return virtual_key_aaguid;
+}
+
 gboolean
 sesame_virtual_key_has_pin (SesameVirtualKey *self)
 {

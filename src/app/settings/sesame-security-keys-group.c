@@ -9,6 +9,7 @@
 #include "sesame-security-key.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #define POLL_SECONDS 1
 
@@ -117,7 +118,6 @@ typedef struct
 {
   SesameSecurityKeysGroup *self;  /* NULL once the group is gone */
   char                    *path;
-  gboolean                 is_virtual;
 } DetailsRequest;
 
 static void
@@ -151,14 +151,9 @@ details_cb (GObject      *source,
       g_autofree char *algorithms = describe_algorithms (details);
       g_autofree char *pin = describe_pin (details);
       g_autofree char *aaguid = sesame_aaguid_to_string (details->aaguid);
-      g_autofree char *name = NULL;
+      g_autofree char *name = sesame_aaguid_dup_display_name (aaguid, NULL);
       g_autofree char *aaguid_text = NULL;
 
-      /* The virtual key is Sesame's own: no registry knows its AAGUID. */
-      if (request->is_virtual && !sesame_aaguid_lookup (aaguid))
-        name = g_strdup (SESAME_VIRTUAL_KEY_PRODUCT_NAME);
-      else
-        name = sesame_aaguid_dup_display_name (aaguid, NULL);
       aaguid_text = g_strdup_printf ("%s (%s)", aaguid, name);
 
       detail_row (expander, _("Versions"), *versions ? versions : _("None"));
@@ -199,7 +194,6 @@ add_key_row (SesameSecurityKeysGroup     *self,
   /* authenticatorGetInfo needs the device opened: off the main thread */
   request->self = self;
   request->path = g_strdup (info->path);
-  request->is_virtual = info->is_virtual;
   g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &request->self);
   sesame_security_key_get_details_async (info->path, self->cancellable, details_cb, request);
 }
@@ -341,6 +335,7 @@ switch_state_set_cb (SesameSecurityKeysGroup *self,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
+  gboolean plugged;
 
   if (self->syncing)
     return FALSE;
@@ -352,7 +347,9 @@ switch_state_set_cb (SesameSecurityKeysGroup *self,
     }
 
   pin = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->pin_row)));
-  if (!sesame_application_plug_virtual_key (self->app, pin, &error))
+  plugged = sesame_application_plug_virtual_key (self->app, pin, &error);
+  memset (pin, 0, strlen (pin));
+  if (!plugged)
     {
       /* nothing was plugged in: the switch stays off and says why */
       gtk_widget_add_css_class (self->pin_row, "error");
