@@ -9,6 +9,7 @@
 #include "sesame-app-resources.h"
 #include "sesame-automation.h"
 #include "sesame-secret-store.h"
+#include "sesame-security-key.h"
 #include "sesame-tenant-rules.h"
 #include "sesame-welcome.h"
 #include "sesame-window.h"
@@ -54,6 +55,8 @@ struct _SesameApplication
   char *tenants_digest;        /* the tenants as last shown (see watch_tenants) */
   guint watch_tenants_id;
   gboolean started;
+  SesameVirtualKey *virtual_key; /* plugged in, or NULL */
+  char *virtual_key_path;
 };
 
 G_DEFINE_FINAL_TYPE (SesameApplication, sesame_application, ADW_TYPE_APPLICATION)
@@ -62,8 +65,13 @@ G_DEFINE_QUARK (sesame-application-error-quark, sesame_application_error)
 enum
 {
   TENANT_CHANGED,
+  VIRTUAL_KEY_CHANGED,
   N_SIGNALS
 };
+
+/* How long the virtual key's "user" takes to touch it: long enough that a
+ * demo shows the prompt asking for the touch. */
+#define VIRTUAL_KEY_TOUCH_DELAY_MS 600
 
 static guint signals[N_SIGNALS];
 
@@ -705,12 +713,74 @@ sesame_application_dbus_unregister (GApplication    *application,
                                                                          object_path);
 }
 
+/* The virtual security key */
+
+static void
+pull_out_virtual_key (SesameApplication *self)
+{
+  if (!self->virtual_key)
+    return;
+  sesame_security_key_unplug_virtual (self->virtual_key);
+  g_clear_object (&self->virtual_key);
+  g_clear_pointer (&self->virtual_key_path, g_free);
+}
+
+gboolean
+sesame_application_plug_virtual_key (SesameApplication  *self,
+                                     const char         *pin,
+                                     GError            **error)
+{
+  g_autoptr(SesameVirtualKey) key = NULL;
+
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), FALSE);
+
+  /* A PIN the key refuses leaves the plugged one as it was. */
+  key = sesame_virtual_key_new (pin, error);
+  if (!key)
+    return FALSE;
+  sesame_virtual_key_set_touch_delay (key, VIRTUAL_KEY_TOUCH_DELAY_MS);
+
+  pull_out_virtual_key (self);
+  self->virtual_key_path = sesame_security_key_plug_virtual (key);
+  self->virtual_key = g_steal_pointer (&key);
+  g_signal_emit (self, signals[VIRTUAL_KEY_CHANGED], 0);
+  return TRUE;
+}
+
+void
+sesame_application_unplug_virtual_key (SesameApplication *self)
+{
+  g_return_if_fail (SESAME_IS_APPLICATION (self));
+
+  if (!self->virtual_key)
+    return;
+  pull_out_virtual_key (self);
+  g_signal_emit (self, signals[VIRTUAL_KEY_CHANGED], 0);
+}
+
+SesameVirtualKey *
+sesame_application_get_virtual_key (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+
+  return self->virtual_key;
+}
+
+const char *
+sesame_application_get_virtual_key_path (SesameApplication *self)
+{
+  g_return_val_if_fail (SESAME_IS_APPLICATION (self), NULL);
+
+  return self->virtual_key_path;
+}
+
 static void
 sesame_application_shutdown (GApplication *application)
 {
   SesameApplication *self = SESAME_APPLICATION (application);
 
   g_clear_handle_id (&self->watch_tenants_id, g_source_remove);
+  pull_out_virtual_key (self);
   if (self->server)
     sesame_server_disconnect (self->server);
 
@@ -722,6 +792,7 @@ sesame_application_finalize (GObject *object)
 {
   SesameApplication *self = SESAME_APPLICATION (object);
 
+  pull_out_virtual_key (self);
   g_clear_object (&self->automation);
   g_clear_handle_id (&self->watch_tenants_id, g_source_remove);
   g_clear_object (&self->secrets);
@@ -765,6 +836,12 @@ sesame_application_class_init (SesameApplicationClass *klass)
 
   signals[TENANT_CHANGED] =
     g_signal_new ("tenant-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  signals[VIRTUAL_KEY_CHANGED] =
+    g_signal_new ("virtual-key-changed",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,

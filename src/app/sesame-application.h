@@ -14,6 +14,7 @@
 #include "sesame-secret-store.h"
 #include "sesame-server.h"
 #include "sesame-soft-authenticator.h"
+#include "sesame-virtual-key.h"
 
 G_BEGIN_DECLS
 
@@ -66,9 +67,25 @@ gboolean           sesame_application_add_expected_origin (SesameApplication *se
                                                            const char        *origin,
                                                            GError           **error);
 
+/* The virtual security key for demos and tests, one at a time: plugging
+ * in a new one (with @pin, NULL or "": none) pulls out the one before
+ * (its passkeys go with it, as with another physical key). Errors are
+ * SESAME_AUTHENTICATOR_ERROR_PIN_POLICY and _STORAGE. The key is listed
+ * by sesame_security_key_list() like any USB key. */
+gboolean           sesame_application_plug_virtual_key   (SesameApplication *self,
+                                                          const char        *pin,
+                                                          GError           **error);
+void               sesame_application_unplug_virtual_key (SesameApplication *self);
+/* The plugged virtual key and its device path, or NULL. */
+SesameVirtualKey  *sesame_application_get_virtual_key    (SesameApplication *self);
+const char        *sesame_application_get_virtual_key_path (SesameApplication *self);
+
 /*
  * SesameApplication::tenant-changed (SesameApplication *self)
  *   The tenant started, failed to start, or its expected origins changed.
+ *
+ * SesameApplication::virtual-key-changed (SesameApplication *self)
+ *   The virtual security key was plugged in or pulled out.
  */
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "sesame-window.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 #include <webkit/webkit.h>
 
 struct _SesameAutomation
@@ -20,6 +21,9 @@ struct _SesameAutomation
   guint registration_id;
   SesamePromptResponse prompt_response;
   char *pin;                       /* what SetPin set, for prompts in accept mode */
+  char *key_path;                  /* the virtual key PlugVirtualSecurityKey plugged in */
+  char *key_pin;
+  gulong key_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (SesameAutomation, sesame_automation, G_TYPE_OBJECT)
@@ -44,6 +48,8 @@ sesame_automation_error_quark (void)
   return (GQuark) quark;
 }
 
+static void virtual_key_changed_cb (SesameAutomation *self);
+
 SesameAutomation *
 sesame_automation_new (SesameApplication *application)
 {
@@ -51,6 +57,8 @@ sesame_automation_new (SesameApplication *application)
 
   g_return_val_if_fail (SESAME_IS_APPLICATION (application), NULL);
   self->application = application;
+  self->key_changed_id = g_signal_connect_swapped (application, "virtual-key-changed",
+                                                   G_CALLBACK (virtual_key_changed_cb), self);
   return self;
 }
 
@@ -177,7 +185,77 @@ apply_prompt_response (SesameAutomation *self)
   SesameWindow *window = sesame_application_get_window (self->application);
 
   if (window)
-    sesame_window_set_prompt_response (window, self->prompt_response, self->pin);
+    {
+      sesame_window_set_prompt_response (window, self->prompt_response, self->pin);
+      sesame_window_set_prompt_security_key (window, self->key_path, self->key_pin);
+    }
+}
+
+static void
+forget_key (SesameAutomation *self)
+{
+  g_clear_pointer (&self->key_path, g_free);
+  if (self->key_pin)
+    memset (self->key_pin, 0, strlen (self->key_pin));
+  g_clear_pointer (&self->key_pin, g_free);
+}
+
+/* Settings may pull the key out, or plug in another: accept mode then
+ * goes back to the built-in authenticator. */
+static void
+virtual_key_changed_cb (SesameAutomation *self)
+{
+  const char *path = sesame_application_get_virtual_key_path (self->application);
+
+  if (self->key_path && g_strcmp0 (path, self->key_path) != 0)
+    {
+      forget_key (self);
+      apply_prompt_response (self);
+    }
+}
+
+static void
+handle_plug_virtual_security_key (SesameAutomation      *self,
+                                  GVariant              *parameters,
+                                  GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GError) error = NULL;
+  const char *pin;
+
+  g_variant_get (parameters, "(&s)", &pin);
+  /* A refused PIN leaves the key plugged in before, and accept mode, as
+   * they were. */
+  if (!sesame_application_plug_virtual_key (self->application, pin, &error))
+    {
+      if (g_error_matches (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_PIN_POLICY))
+        return_invalid_args (invocation, error->message);
+      else
+        return_error (invocation, SESAME_AUTOMATION_ERROR_FAILED, error->message);
+      return;
+    }
+  forget_key (self);
+  self->key_path = g_strdup (sesame_application_get_virtual_key_path (self->application));
+  self->key_pin = *pin ? g_strdup (pin) : NULL;
+  get_window (self);
+  apply_prompt_response (self);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+handle_unplug_virtual_security_key (SesameAutomation      *self,
+                                    GVariant              *parameters,
+                                    GDBusMethodInvocation *invocation)
+{
+  if (!sesame_application_get_virtual_key (self->application))
+    {
+      return_error (invocation, SESAME_AUTOMATION_ERROR_NOT_FOUND,
+                    "No virtual security key is plugged in");
+      return;
+    }
+  sesame_application_unplug_virtual_key (self->application);
+  forget_key (self);
+  apply_prompt_response (self);
+  g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
 static void
@@ -449,6 +527,8 @@ static const struct
   { "SetPromptResponse", handle_set_prompt_response },
   { "InjectFailure", handle_inject_failure },
   { "GetTenant", handle_get_tenant },
+  { "PlugVirtualSecurityKey", handle_plug_virtual_security_key },
+  { "UnplugVirtualSecurityKey", handle_unplug_virtual_security_key },
 };
 
 static void
@@ -533,7 +613,12 @@ sesame_automation_finalize (GObject *object)
   SesameAutomation *self = SESAME_AUTOMATION (object);
 
   sesame_automation_unexport (self);
+  /* When the application finalizes this object, its dispose has dropped
+   * its handlers already. */
+  if (g_signal_handler_is_connected (self->application, self->key_changed_id))
+    g_signal_handler_disconnect (self->application, self->key_changed_id);
   g_free (self->pin);
+  forget_key (self);
 
   G_OBJECT_CLASS (sesame_automation_parent_class)->finalize (object);
 }

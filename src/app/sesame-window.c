@@ -10,6 +10,7 @@
 #include "sesame-autofill-popover.h"
 #include "sesame-credentials-bridge.h"
 #include "sesame-passkey-prompt.h"
+#include "sesame-security-keys-group.h"
 #include "sesame-users-view.h"
 
 #include <glib/gi18n.h>
@@ -45,6 +46,8 @@ struct _SesameWindow
 
   SesamePromptResponse prompt_response;
   char *prompt_pin;
+  char *prompt_key_path;              /* ACCEPT mode answers with this security key */
+  char *prompt_key_pin;
 
   SesameCredentialsBridge *bridge;
   SesameCredentialRequest *prompted;  /* the request a prompt or popover shows */
@@ -452,6 +455,14 @@ address_activate_cb (SesameWindow *self,
 
 /* Prompts */
 
+static void
+forget_pin (char **pin)
+{
+  if (*pin)
+    memset (*pin, 0, strlen (*pin));
+  g_clear_pointer (pin, g_free);
+}
+
 void
 sesame_window_set_prompt_response (SesameWindow         *self,
                                    SesamePromptResponse  response,
@@ -460,10 +471,21 @@ sesame_window_set_prompt_response (SesameWindow         *self,
   g_return_if_fail (SESAME_IS_WINDOW (self));
 
   self->prompt_response = response;
-  if (self->prompt_pin)
-    memset (self->prompt_pin, 0, strlen (self->prompt_pin));
-  g_clear_pointer (&self->prompt_pin, g_free);
+  forget_pin (&self->prompt_pin);
   self->prompt_pin = pin && *pin ? g_strdup (pin) : NULL;
+}
+
+void
+sesame_window_set_prompt_security_key (SesameWindow *self,
+                                       const char   *path,
+                                       const char   *pin)
+{
+  g_return_if_fail (SESAME_IS_WINDOW (self));
+
+  g_free (self->prompt_key_path);
+  self->prompt_key_path = g_strdup (path);
+  forget_pin (&self->prompt_key_pin);
+  self->prompt_key_pin = path && pin && *pin ? g_strdup (pin) : NULL;
 }
 
 static void
@@ -523,6 +545,38 @@ accept_now (SesameWindow            *self,
 }
 
 static void
+key_accepted_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SesameWindow) self = user_data;
+  SesameCredentialRequest *request = SESAME_CREDENTIAL_REQUEST (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int retries = -1;
+
+  if (sesame_credential_request_accept_security_key_finish (request, result, &retries, &error))
+    return;
+  g_debug ("The security key did not answer the request: %s", error->message);
+  /* Nobody is there to type a PIN or plug the key in again. */
+  if (sesame_credential_request_get_outcome (request) == SESAME_CREDENTIAL_REQUEST_PENDING)
+    sesame_credential_request_cancel (request);
+  text = sesame_passkey_prompt_describe_key_error (error, retries);
+  if (text)
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* ACCEPT mode with a security key: its PIN is sent when it has one. */
+static void
+accept_with_key_now (SesameWindow            *self,
+                     SesameCredentialRequest *request)
+{
+  sesame_credential_request_accept_security_key_async (request, self->prompt_key_path,
+                                                       self->prompt_key_pin, key_accepted_cb,
+                                                       g_object_ref (self));
+}
+
+static void
 widget_failed_cb (GtkWidget    *widget,
                   const GError *error,
                   SesameWindow *self)
@@ -555,7 +609,10 @@ request_started_cb (SesameWindow            *self,
   switch (self->prompt_response)
     {
     case SESAME_PROMPT_RESPONSE_ACCEPT:
-      accept_now (self, request, NULL);
+      if (self->prompt_key_path)
+        accept_with_key_now (self, request);
+      else
+        accept_now (self, request, NULL);
       return;
     case SESAME_PROMPT_RESPONSE_CANCEL:
       sesame_credential_request_cancel (request);
@@ -766,6 +823,8 @@ attach_to_application (SesameWindow *self)
   sesame_activity_view_attach (self->activity_view, app, self->bridge);
   sesame_users_view_attach (self->users_view, app);
   sesame_settings_view_attach (self->settings_view, app);
+  sesame_settings_view_add_group (self->settings_view, SESAME_SETTINGS_PAGE_AUTHENTICATORS,
+                                  ADW_PREFERENCES_GROUP (sesame_security_keys_group_new (app)));
 }
 
 static void
@@ -802,6 +861,7 @@ sesame_window_finalize (GObject *object)
   g_free (self->pending_uri);
   g_clear_error (&self->pending_error);
   sesame_window_set_prompt_response (self, SESAME_PROMPT_RESPONSE_ASK, NULL);
+  sesame_window_set_prompt_security_key (self, NULL, NULL);
 
   G_OBJECT_CLASS (sesame_window_parent_class)->finalize (object);
 }

@@ -66,6 +66,14 @@ void           sesame_window_set_prompt_response (SesameWindow         *self,
                                                   SesamePromptResponse  response,
                                                   const char           *pin);
 
+/* In ACCEPT mode, prompts are answered with the security key at @path
+ * (typing @pin when the key asks for one) instead of the built-in
+ * authenticator; @path NULL: the built-in authenticator again. Autofill
+ * popovers always use the built-in authenticator, whose passkeys they list. */
+void           sesame_window_set_prompt_security_key (SesameWindow *self,
+                                                      const char   *path,
+                                                      const char   *pin);
+
 /* TRUE while the Demo view's origin banner is shown. */
 gboolean       sesame_window_get_origin_warning_visible (SesameWindow *self);
 

@@ -23,6 +23,19 @@
  *   100 ms; after 30 s without a touch the request ends with
  *   CTAP2_ERR_USER_ACTION_TIMEOUT, as hardware keys do.
  * - No U2F (CTAPHID_MSG): the capabilities say NMSG.
+ *
+ * Why libfido2 reaches this key through fido_dev_set_io_functions alone,
+ * without fido_dev_set_transport_functions: transport functions replace
+ * libfido2's fido_tx/fido_rx, so they would receive whole CTAPHID
+ * messages and libfido2 would skip its own framing (init and
+ * continuation packets, sequence numbers), its skipping of KEEPALIVE
+ * frames while a key waits for the touch, its per-read timeouts, and the
+ * CTAPHID_CANCEL frame of fido_dev_cancel would arrive as a bare
+ * message. That is exactly the code a real USB key exercises and where
+ * the prompt's "touch", timeout and cancel behaviour come from. With io
+ * functions the key gets the 64-byte HID reports a hidraw device gets,
+ * and only the open/read/write/close syscalls are ours; the cost, the
+ * framing here, is small and tested by the fido2 suite.
  */
 
 #define CID_BROADCAST 0xffffffffu
@@ -619,6 +632,12 @@ const guint8 *
 sesame_virtual_key_get_aaguid (SesameVirtualKey *self)
 {
   g_return_val_if_fail (SESAME_IS_VIRTUAL_KEY (self), NULL);
+  return virtual_key_aaguid;
+}
+
+const guint8 *
+sesame_virtual_key_aaguid (void)
+{
   return virtual_key_aaguid;
 }
 

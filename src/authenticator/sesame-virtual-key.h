@@ -40,6 +40,8 @@ SesameVirtualKey *sesame_virtual_key_new            (const char       *pin,
                                                      GError          **error);
 
 const guint8     *sesame_virtual_key_get_aaguid     (SesameVirtualKey *self);
+/* The AAGUID every virtual key has (16 bytes), to name its passkeys. */
+const guint8     *sesame_virtual_key_aaguid         (void);
 
 /* How long the "user" takes to touch the key, in ms; -1: until
  * sesame_virtual_key_touch(). The default is 0 (at once). */

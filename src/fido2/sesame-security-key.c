@@ -1355,6 +1355,35 @@ sesame_security_key_select_finish (GAsyncResult  *result,
 }
 
 static void
+list_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_task_return_pointer (task, sesame_security_key_list (), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+sesame_security_key_list_async (GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, sesame_security_key_list_async);
+  g_task_run_in_thread (task, list_thread);
+}
+
+GPtrArray *
+sesame_security_key_list_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 details_thread (GTask        *task,
                 gpointer      source,
                 gpointer      task_data,

@@ -72,6 +72,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameSecurityKeyInfo, sesame_security_key_info_f
  * SesameSecurityKeyInfo (empty when there are none). Fast: no device is
  * opened. */
 GPtrArray *sesame_security_key_list (void);
+/* The same in a GTask thread (libudev enumerates the hidraw devices). */
+void       sesame_security_key_list_async  (GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GPtrArray *sesame_security_key_list_finish (GAsyncResult        *result,
+                                            GError             **error);
 
 /* Virtual keys: plugging registers @key under a new path (returned) and
  * plugs it in; unplugging takes it out of the list and pulls it out, so a

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "sesame-bridge-error.h"
+#include "sesame-security-key.h"
 #include "sesame-soft-authenticator.h"
 
 G_DEFINE_QUARK (sesame-bridge-error-quark, sesame_bridge_error)
@@ -52,6 +53,20 @@ sesame_bridge_error_dom_name_for (const GError *error)
           return "NotSupportedError";
         case SESAME_AUTHENTICATOR_ERROR_STORAGE:
           return "UnknownError";
+        default:
+          return "NotAllowedError";
+        }
+    }
+
+  /* A security key's refusals, as Chrome reports them. */
+  if (error->domain == SESAME_SECURITY_KEY_ERROR)
+    {
+      switch (error->code)
+        {
+        case SESAME_SECURITY_KEY_ERROR_EXCLUDED:
+          return "InvalidStateError";
+        case SESAME_SECURITY_KEY_ERROR_UNSUPPORTED_ALGORITHM:
+          return "NotSupportedError";
         default:
           return "NotAllowedError";
         }

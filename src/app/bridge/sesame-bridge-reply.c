@@ -5,6 +5,7 @@
 #include "sesame-bridge-reply.h"
 
 #include "sesame-bridge-error.h"
+#include "sesame-security-key.h"
 #include "sesame-soft-authenticator.h"
 
 void
@@ -37,7 +38,7 @@ sesame_bridge_reply_send_error (WebKitScriptMessageReply *reply,
 
   /* The authenticator's own reasons stay in the app (the prompt shows
    * them); the page gets what a browser would tell it. */
-  if (error->domain == SESAME_AUTHENTICATOR_ERROR)
+  if (error->domain == SESAME_AUTHENTICATOR_ERROR || error->domain == SESAME_SECURITY_KEY_ERROR)
     {
       if (g_str_equal (name, "NotAllowedError"))
         message = SESAME_BRIDGE_NOT_ALLOWED_MESSAGE;

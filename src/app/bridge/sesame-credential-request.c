@@ -11,6 +11,7 @@
 #include "sesame-bridge-error.h"
 #include "sesame-bridge-reply.h"
 #include "sesame-rp-id.h"
+#include "sesame-security-key.h"
 
 #define AUTHENTICATOR_NAME "Sesame passkeys"
 
@@ -59,6 +60,10 @@ struct _SesameCredentialRequest
   JSCContext *context;
   gint64      page_id;
   guint       timeout_id;
+
+  /* While a security key works on the request; cancelled when the
+   * request ends, so that the key stops waiting for its touch. */
+  GCancellable *key_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (SesameCredentialRequest, sesame_credential_request, G_TYPE_OBJECT)
@@ -108,6 +113,7 @@ sesame_credential_request_finalize (GObject *object)
   g_clear_pointer (&self->reply, webkit_script_message_reply_unref);
   g_clear_object (&self->context);
   g_clear_object (&self->authenticator);
+  g_clear_object (&self->key_cancellable);
   g_free (self->origin);
   g_free (self->rp_id);
   g_free (self->rp_name);
@@ -757,6 +763,8 @@ finish (SesameCredentialRequest        *self,
   self->outcome = outcome;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_pointer (&self->reply, webkit_script_message_reply_unref);
+  if (self->key_cancellable != NULL)
+    g_cancellable_cancel (self->key_cancellable);
 
   g_signal_emit (self, signals[FINISHED], 0, (int) outcome);
 }
@@ -994,7 +1002,8 @@ add_buffer (JsonBuilder *builder,
 static void
 begin_credential (SesameCredentialRequest *self,
                   JsonBuilder             *builder,
-                  GBytes                  *credential_id)
+                  GBytes                  *credential_id,
+                  gboolean                 security_key)
 {
   g_autofree char *id = sesame_base64url_encode_bytes (credential_id);
 
@@ -1010,7 +1019,7 @@ begin_credential (SesameCredentialRequest *self,
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, "public-key");
   json_builder_set_member_name (builder, "authenticatorAttachment");
-  json_builder_add_string_value (builder, "platform");
+  json_builder_add_string_value (builder, security_key ? "cross-platform" : "platform");
 }
 
 static void
@@ -1028,11 +1037,12 @@ answer (SesameCredentialRequest *self,
 
 static void
 answer_attestation (SesameCredentialRequest     *self,
-                    SesameSoftAttestationResult *result)
+                    SesameSoftAttestationResult *result,
+                    gboolean                     security_key)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  begin_credential (self, builder, result->credential_id);
+  begin_credential (self, builder, result->credential_id, security_key);
 
   json_builder_set_member_name (builder, "response");
   json_builder_begin_object (builder);
@@ -1044,7 +1054,7 @@ answer_attestation (SesameCredentialRequest     *self,
   json_builder_add_int_value (builder, result->algorithm);
   json_builder_set_member_name (builder, "transports");
   json_builder_begin_array (builder);
-  json_builder_add_string_value (builder, "internal");
+  json_builder_add_string_value (builder, security_key ? "usb" : "internal");
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
@@ -1052,11 +1062,12 @@ answer_attestation (SesameCredentialRequest     *self,
   json_builder_begin_object (builder);
   if (self->cred_props)
     {
-      /* Every credential made here is discoverable. */
+      /* Every credential the built-in store makes is discoverable; a
+       * security key makes one when the RP asked for it. */
       json_builder_set_member_name (builder, "credProps");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "rk");
-      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_add_boolean_value (builder, !security_key || self->resident_key);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -1069,11 +1080,12 @@ answer_attestation (SesameCredentialRequest     *self,
 
 static void
 answer_assertion (SesameCredentialRequest   *self,
-                  SesameSoftAssertionResult *result)
+                  SesameSoftAssertionResult *result,
+                  gboolean                   security_key)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  begin_credential (self, builder, result->credential_id);
+  begin_credential (self, builder, result->credential_id, security_key);
 
   json_builder_set_member_name (builder, "response");
   json_builder_begin_object (builder);
@@ -1155,7 +1167,7 @@ sesame_credential_request_accept (SesameCredentialRequest  *self,
       result = sesame_soft_authenticator_make_credential (self->authenticator, &make, &local_error);
       if (result != NULL)
         {
-          answer_attestation (self, result);
+          answer_attestation (self, result, FALSE);
           return TRUE;
         }
     }
@@ -1199,7 +1211,7 @@ sesame_credential_request_accept (SesameCredentialRequest  *self,
       result = sesame_soft_authenticator_get_assertion (self->authenticator, &get, &local_error);
       if (result != NULL)
         {
-          answer_assertion (self, result);
+          answer_assertion (self, result, FALSE);
           return TRUE;
         }
     }
@@ -1222,4 +1234,161 @@ sesame_credential_request_cancel (SesameCredentialRequest *self)
   g_set_error_literal (&error, SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_NOT_ALLOWED,
                        SESAME_BRIDGE_NOT_ALLOWED_MESSAGE);
   sesame_credential_request_fail (self, SESAME_CREDENTIAL_REQUEST_CANCELLED, error);
+}
+
+/* Security keys */
+
+/* What leaves a security-key request pending: the user types a PIN, sets
+ * one, or plugs the key in again (or picks another authenticator). */
+static gboolean
+is_retryable_on_key (const GError *error)
+{
+  if (error->domain != SESAME_SECURITY_KEY_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case SESAME_SECURITY_KEY_ERROR_PIN_REQUIRED:
+    case SESAME_SECURITY_KEY_ERROR_PIN_INVALID:
+    case SESAME_SECURITY_KEY_ERROR_PIN_NOT_SET:
+    case SESAME_SECURITY_KEY_ERROR_PIN_POLICY:
+    case SESAME_SECURITY_KEY_ERROR_REMOVED:
+    case SESAME_SECURITY_KEY_ERROR_NOT_FOUND:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static SesameSecurityKeyUserVerification
+key_user_verification (UserVerification user_verification)
+{
+  switch (user_verification)
+    {
+    case USER_VERIFICATION_REQUIRED: return SESAME_SECURITY_KEY_UV_REQUIRED;
+    case USER_VERIFICATION_DISCOURAGED: return SESAME_SECURITY_KEY_UV_DISCOURAGED;
+    case USER_VERIFICATION_PREFERRED:
+    default:
+      return SESAME_SECURITY_KEY_UV_PREFERRED;
+    }
+}
+
+static void
+key_ceremony_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SesameCredentialRequest *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  int retries = -1;
+  gpointer answer = sesame_security_key_run_finish (result, &retries, &error);
+
+  g_clear_object (&self->key_cancellable);
+  g_task_set_task_data (task, GINT_TO_POINTER (retries), NULL);
+
+  if (self->outcome != SESAME_CREDENTIAL_REQUEST_PENDING)
+    {
+      /* cancelled, aborted, timed out or navigated while the key worked */
+      if (answer != NULL && self->kind == SESAME_CREDENTIAL_REQUEST_CREATE)
+        sesame_soft_attestation_result_free (answer);
+      else if (answer != NULL)
+        sesame_soft_assertion_result_free (answer);
+      g_task_return_new_error (task, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_CANCELLED,
+                               "The request ended before the security key answered");
+      return;
+    }
+
+  if (answer != NULL && self->kind == SESAME_CREDENTIAL_REQUEST_CREATE)
+    {
+      answer_attestation (self, answer, TRUE);
+      sesame_soft_attestation_result_free (answer);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (answer != NULL)
+    {
+      answer_assertion (self, answer, TRUE);
+      sesame_soft_assertion_result_free (answer);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (!is_retryable_on_key (error))
+    sesame_credential_request_fail (self, SESAME_CREDENTIAL_REQUEST_FAILED, error);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+void
+sesame_credential_request_accept_security_key_async (SesameCredentialRequest *self,
+                                                     const char              *path,
+                                                     const char              *pin,
+                                                     GAsyncReadyCallback      callback,
+                                                     gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SesameSecurityKeyRequest request = {
+    .client_data_hash = self->client_data_hash,
+    .rp_id = self->rp_id,
+    .timeout_ms = (int) self->timeout_ms,
+    .user_verification = key_user_verification (self->user_verification),
+    .pin = pin,
+    .rp_name = self->rp_name,
+    .user_handle = self->user_handle,
+    .user_name = self->user_name,
+    .user_display_name = self->user_display_name,
+    .algorithms = (const int *) (gpointer) self->algorithms->data,
+    .n_algorithms = self->algorithms->len,
+    .resident_key = self->resident_key,
+    .exclude_list = self->credential_ids,
+  };
+
+  g_return_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, sesame_credential_request_accept_security_key_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (-1), NULL);
+
+  if (self->outcome != SESAME_CREDENTIAL_REQUEST_PENDING)
+    {
+      g_task_return_new_error (task, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_CANCELLED,
+                               "The request has ended");
+      return;
+    }
+  if (self->key_cancellable != NULL)
+    {
+      g_task_return_new_error (task, SESAME_SECURITY_KEY_ERROR,
+                               SESAME_SECURITY_KEY_ERROR_INVALID_ARGUMENT,
+                               "A security key is already working on this request");
+      return;
+    }
+
+  self->key_cancellable = g_cancellable_new ();
+  sesame_security_key_run_async (path,
+                                 self->kind == SESAME_CREDENTIAL_REQUEST_CREATE
+                                 ? SESAME_SECURITY_KEY_MAKE_CREDENTIAL
+                                 : SESAME_SECURITY_KEY_GET_ASSERTION,
+                                 &request, self->key_cancellable, key_ceremony_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+sesame_credential_request_accept_security_key_finish (SesameCredentialRequest  *self,
+                                                      GAsyncResult             *result,
+                                                      int                      *pin_retries,
+                                                      GError                  **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (pin_retries != NULL)
+    *pin_retries = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+sesame_credential_request_is_key_busy (SesameCredentialRequest *self)
+{
+  g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), FALSE);
+
+  return self->key_cancellable != NULL;
 }

@@ -122,6 +122,33 @@ gboolean    sesame_credential_request_accept (SesameCredentialRequest *self,
                                               GBytes                  *credential_id,
                                               const char              *pin,
                                               GError                 **error);
+/*
+ * The same answer from the FIDO2 security key at @path (see
+ * sesame_security_key_list()), with @pin when the user typed one. The key
+ * works in a thread of its own; the callback comes on this main context.
+ * _finish returns TRUE when the page was answered (authenticatorAttachment
+ * "cross-platform", transports ["usb"]). FALSE with an error in
+ * SESAME_SECURITY_KEY_ERROR leaves the request pending when the user can
+ * do something about it: PIN_REQUIRED and PIN_INVALID (type the PIN;
+ * @pin_retries says how many attempts are left, -1 when unknown),
+ * PIN_NOT_SET (set a first PIN), PIN_POLICY, REMOVED and NOT_FOUND (plug
+ * the key in again, or choose another authenticator); anything else
+ * finishes the request (FAILED). Cancelling, aborting or timing out the
+ * request while the key waits for its touch makes the key stop waiting;
+ * _finish then says CANCELLED.
+ */
+void        sesame_credential_request_accept_security_key_async  (SesameCredentialRequest  *self,
+                                                                  const char               *path,
+                                                                  const char               *pin,
+                                                                  GAsyncReadyCallback       callback,
+                                                                  gpointer                  user_data);
+gboolean    sesame_credential_request_accept_security_key_finish (SesameCredentialRequest  *self,
+                                                                  GAsyncResult             *result,
+                                                                  int                      *pin_retries,
+                                                                  GError                  **error);
+/* TRUE while a security key works on the request. */
+gboolean    sesame_credential_request_is_key_busy (SesameCredentialRequest *self);
+
 /* The user declined: the page gets NotAllowedError. */
 void        sesame_credential_request_cancel (SesameCredentialRequest *self);
 

