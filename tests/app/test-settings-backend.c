@@ -323,14 +323,15 @@ test_snippets (void)
   g_assert_nonnull (strstr (env_without, "# "));
 }
 
-/* The slot for other groups (security keys): a group added to the
- * Authenticators page stands after the built-in authenticator's. */
+/* The slot for other groups (the security keys' is one): a group added
+ * to the Authenticators page stands after the built-in authenticator's
+ * and after every group added before it. */
 static void
 test_add_group (void)
 {
   SesameSettingsView *view = sesame_window_get_settings_view (app_test_get_window ());
   GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *builtin, *page, *flags;
+  GtkWidget *builtin, *page, *flags, *sibling;
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), "Security Keys");
   sesame_settings_view_add_group (view, SESAME_SETTINGS_PAGE_AUTHENTICATORS,
@@ -340,9 +341,13 @@ test_add_group (void)
   g_assert_true (gtk_widget_is_ancestor (page, GTK_WIDGET (view)));
   builtin = app_test_find_row (page, "Backup Eligible");
   g_assert_nonnull (builtin);
-  /* After it, in the page's order. */
+  /* After it, in the page's order, and last. */
   flags = gtk_widget_get_ancestor (builtin, ADW_TYPE_PREFERENCES_GROUP);
-  g_assert_true (gtk_widget_get_next_sibling (flags) == group);
+  for (sibling = gtk_widget_get_next_sibling (flags); sibling && sibling != group;
+       sibling = gtk_widget_get_next_sibling (sibling))
+    ;
+  g_assert_true (sibling == group);
+  g_assert_null (gtk_widget_get_next_sibling (group));
   sesame_settings_view_show_page (view, "authenticator");
 }
 
