@@ -1420,7 +1420,7 @@ test_import (Fixture      *f,
   g_autoptr(GBytes) p384_der = pkcs8_of (p384);
   g_autoptr(GBytes) rsa1024_der = pkcs8_of (rsa1024);
   g_autoptr(GBytes) garbage = g_bytes_new ("\x30\x03\x02\x01\x00", 5);
-  g_autoptr(GBytes) long_handle = g_bytes_new (g_malloc0 (65), 65);
+  g_autoptr(GBytes) long_handle = g_bytes_new_take (g_malloc0 (65), 65);
   g_autoptr(GPtrArray) held = NULL;
   g_autoptr(GError) error = NULL;
 
