@@ -593,6 +593,26 @@ backup_flags (gboolean eligible,
          (eligible && state ? SESAME_AUTH_DATA_FLAG_BS : 0);
 }
 
+/* The old credential of the same user (if any) goes in the same
+ * transaction as the new one comes, so a failure keeps the old. */
+static gboolean
+store_credential (SesameSoftAuthenticator    *self,
+                  const SesameSoftCredential *credential,
+                  gboolean                    resident_key,
+                  const guint8               *pkcs8,
+                  gsize                       pkcs8_len,
+                  GError                    **error)
+{
+  if (!sesame_soft_store_begin (self->store, error))
+    return FALSE;
+  if (sesame_soft_store_add (self->store, credential, self->backup_eligible, resident_key, pkcs8,
+                             pkcs8_len, error) &&
+      sesame_soft_store_commit (self->store, error))
+    return TRUE;
+  sesame_soft_store_rollback (self->store);
+  return FALSE;
+}
+
 SesameSoftAttestationResult *
 sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
                                            const SesameSoftMakeCredential *request,
@@ -708,17 +728,7 @@ sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
   credential.created = g_get_real_time ();
   credential.last_used = 0;
 
-  /* The old credential of the same user (if any) goes in the same
-   * transaction as the new one comes, so a failure keeps the old. */
-  stored = sesame_soft_store_begin (self->store, error);
-  if (stored)
-    {
-      stored = sesame_soft_store_add (self->store, &credential, self->backup_eligible,
-                                      request->resident_key, pkcs8, pkcs8_len, error) &&
-               sesame_soft_store_commit (self->store, error);
-      if (!stored)
-        sesame_soft_store_rollback (self->store);
-    }
+  stored = store_credential (self, &credential, request->resident_key, pkcs8, pkcs8_len, error);
   OPENSSL_clear_free (pkcs8, pkcs8_len);
   if (!stored)
     return NULL;
@@ -942,15 +952,7 @@ sesame_soft_authenticator_import_credential (SesameSoftAuthenticator *self,
   credential.sign_count = import->sign_count;
   credential.created = g_get_real_time ();
 
-  stored = sesame_soft_store_begin (self->store, error);
-  if (stored)
-    {
-      stored = sesame_soft_store_add (self->store, &credential, self->backup_eligible, TRUE,
-                                      pkcs8, pkcs8_len, error) &&
-               sesame_soft_store_commit (self->store, error);
-      if (!stored)
-        sesame_soft_store_rollback (self->store);
-    }
+  stored = store_credential (self, &credential, TRUE, pkcs8, pkcs8_len, error);
   OPENSSL_clear_free (pkcs8, pkcs8_len);
   if (!stored)
     return FALSE;
