@@ -29,6 +29,7 @@ typedef enum
   SESAME_AUTOMATION_ERROR_NOT_FOUND,         /* .NotFound: no such credential */
   SESAME_AUTOMATION_ERROR_NOT_READY,         /* .NotReady: no tenant, no window or no authenticator */
   SESAME_AUTOMATION_ERROR_PIN_POLICY,        /* .PinPolicy: the PIN is too short or too long */
+  SESAME_AUTOMATION_ERROR_NOT_PENDING,       /* .NotPending: no request waits for that answer */
 } SesameAutomationError;
 
 GQuark sesame_automation_error_quark (void);

@@ -672,6 +672,50 @@ autofill_requested_cb (SesameWindow            *self,
     }
 }
 
+gboolean
+sesame_window_choose_autofill (SesameWindow  *self,
+                               GBytes        *credential_id,
+                               GError       **error)
+{
+  SesameCredentialRequest *request;
+  GPtrArray *candidates;
+  gboolean offered = FALSE;
+  const char *pin;
+
+  g_return_val_if_fail (SESAME_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (credential_id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  request = sesame_credentials_bridge_get_pending (self->bridge);
+  if (request == NULL || !sesame_credential_request_is_conditional (request) ||
+      sesame_credential_request_get_outcome (request) != SESAME_CREDENTIAL_REQUEST_PENDING)
+    {
+      g_set_error_literal (error, SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_NO_AUTOFILL,
+                           "No passkey autofill is waiting: the page has no conditional "
+                           "sign-in pending");
+      return FALSE;
+    }
+
+  candidates = sesame_credential_request_get_candidates (request);
+  for (guint i = 0; candidates && i < candidates->len && !offered; i++)
+    {
+      SesameCredentialCandidate *candidate = g_ptr_array_index (candidates, i);
+      offered = g_bytes_equal (candidate->credential_id, credential_id);
+    }
+  if (!offered)
+    {
+      g_set_error_literal (error, SESAME_WINDOW_ERROR, SESAME_WINDOW_ERROR_NOT_OFFERED,
+                           "No passkey with that id is offered for this sign-in");
+      return FALSE;
+    }
+
+  /* As a click on the row: the popover goes, the request is answered. */
+  if (self->autofill)
+    gtk_popover_popdown (GTK_POPOVER (self->autofill));
+  pin = sesame_credential_request_wants_pin (request) ? self->prompt_pin : NULL;
+  return sesame_credential_request_accept (request, credential_id, pin, error);
+}
+
 static void
 autofill_dismissed_cb (SesameWindow            *self,
                        SesameCredentialRequest *request,

@@ -24,6 +24,8 @@ typedef enum
 {
   SESAME_WINDOW_ERROR_LOAD_FAILED, /* the page did not load */
   SESAME_WINDOW_ERROR_SUPERSEDED,  /* another load started before this one finished */
+  SESAME_WINDOW_ERROR_NO_AUTOFILL, /* no conditional get is waiting */
+  SESAME_WINDOW_ERROR_NOT_OFFERED, /* that passkey is not one the autofill offers */
 } SesameWindowError;
 
 GQuark sesame_window_error_quark (void);
@@ -73,6 +75,15 @@ void           sesame_window_set_prompt_response (SesameWindow         *self,
 void           sesame_window_set_prompt_security_key (SesameWindow *self,
                                                       const char   *path,
                                                       const char   *pin);
+/* Answers the Demo view's pending conditional get (passkey autofill) with
+ * the passkey @credential_id, as choosing its row in the popover does;
+ * the popover need not be open. The PIN set with
+ * sesame_window_set_prompt_response() is given when one is asked. FALSE
+ * with NO_AUTOFILL or NOT_OFFERED, and nothing changed; or with the
+ * authenticator's error when it refused. */
+gboolean       sesame_window_choose_autofill    (SesameWindow  *self,
+                                                 GBytes        *credential_id,
+                                                 GError       **error);
 
 /* TRUE while the Demo view's origin banner is shown. */
 gboolean       sesame_window_get_origin_warning_visible (SesameWindow *self);

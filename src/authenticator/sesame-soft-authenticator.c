@@ -29,8 +29,9 @@
  * - Every credential is discoverable (resident_key is only recorded); a
  *   new one for an RP ID and user handle already held replaces the old
  *   one, as CTAP2 requires.
- * - User presence is always claimed: the authenticator is only called
- *   after the user confirmed the prompt.
+ * - User presence is claimed: the authenticator is only called after
+ *   the user confirmed the prompt. Only a test leaves it out
+ *   (set_user_presence), to see a relying party refuse that.
  * - User verification is the PIN. A PIN is checked whenever one is set
  *   and the request asks for UV or carries a PIN; only a correct PIN sets
  *   the UV flag. With UV asked for and no PIN set, the ceremony goes on
@@ -77,6 +78,8 @@ struct _SesameSoftAuthenticator
   gboolean         backup_eligible;
   gboolean         backup_state;
   gboolean         counter_off;     /* report 0 on every use, as synced passkeys do */
+  gboolean         presence_off;    /* leave UP out (a test's setting) */
+  SesameSoftUserVerification user_verification;
   guint8           aaguid[16];
 };
 
@@ -262,6 +265,39 @@ sesame_soft_authenticator_get_sign_counter (SesameSoftAuthenticator *self)
   return !self->counter_off;
 }
 
+void
+sesame_soft_authenticator_set_user_verification (SesameSoftAuthenticator    *self,
+                                                 SesameSoftUserVerification  mode)
+{
+  g_return_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self));
+  g_return_if_fail (mode == SESAME_SOFT_USER_VERIFICATION_PIN ||
+                    mode == SESAME_SOFT_USER_VERIFICATION_ALWAYS ||
+                    mode == SESAME_SOFT_USER_VERIFICATION_NEVER);
+  self->user_verification = mode;
+}
+
+SesameSoftUserVerification
+sesame_soft_authenticator_get_user_verification (SesameSoftAuthenticator *self)
+{
+  g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), SESAME_SOFT_USER_VERIFICATION_PIN);
+  return self->user_verification;
+}
+
+void
+sesame_soft_authenticator_set_user_presence (SesameSoftAuthenticator *self,
+                                             gboolean                 present)
+{
+  g_return_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self));
+  self->presence_off = !present;
+}
+
+gboolean
+sesame_soft_authenticator_get_user_presence (SesameSoftAuthenticator *self)
+{
+  g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), TRUE);
+  return !self->presence_off;
+}
+
 static gboolean invalid (GError **error, const char *message);
 
 /* PIN */
@@ -392,6 +428,12 @@ verify_user (SesameSoftAuthenticator *self,
       if (pin != NULL)
         return invalid (error, "A PIN was given although the user is already verified");
       *verified = TRUE;
+      return TRUE;
+    }
+  /* A test said what to claim: no PIN is involved then. */
+  if (self->user_verification != SESAME_SOFT_USER_VERIFICATION_PIN)
+    {
+      *verified = self->user_verification == SESAME_SOFT_USER_VERIFICATION_ALWAYS;
       return TRUE;
     }
   if (!sesame_soft_store_get_pin (self->store, &has_pin, &record, error))
@@ -551,6 +593,26 @@ backup_flags (gboolean eligible,
          (eligible && state ? SESAME_AUTH_DATA_FLAG_BS : 0);
 }
 
+/* The old credential of the same user (if any) goes in the same
+ * transaction as the new one comes, so a failure keeps the old. */
+static gboolean
+store_credential (SesameSoftAuthenticator    *self,
+                  const SesameSoftCredential *credential,
+                  gboolean                    resident_key,
+                  const guint8               *pkcs8,
+                  gsize                       pkcs8_len,
+                  GError                    **error)
+{
+  if (!sesame_soft_store_begin (self->store, error))
+    return FALSE;
+  if (sesame_soft_store_add (self->store, credential, self->backup_eligible, resident_key, pkcs8,
+                             pkcs8_len, error) &&
+      sesame_soft_store_commit (self->store, error))
+    return TRUE;
+  sesame_soft_store_rollback (self->store);
+  return FALSE;
+}
+
 SesameSoftAttestationResult *
 sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
                                            const SesameSoftMakeCredential *request,
@@ -633,7 +695,7 @@ sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
   if (result->public_key_der == NULL)
     return NULL;
 
-  flags = SESAME_AUTH_DATA_FLAG_UP | SESAME_AUTH_DATA_FLAG_AT |
+  flags = (self->presence_off ? 0 : SESAME_AUTH_DATA_FLAG_UP) | SESAME_AUTH_DATA_FLAG_AT |
           (verified ? SESAME_AUTH_DATA_FLAG_UV : 0) |
           backup_flags (self->backup_eligible, self->backup_state);
   result->authenticator_data = sesame_soft_auth_data_build (request->rp_id, flags, 0,
@@ -666,17 +728,7 @@ sesame_soft_authenticator_make_credential (SesameSoftAuthenticator        *self,
   credential.created = g_get_real_time ();
   credential.last_used = 0;
 
-  /* The old credential of the same user (if any) goes in the same
-   * transaction as the new one comes, so a failure keeps the old. */
-  stored = sesame_soft_store_begin (self->store, error);
-  if (stored)
-    {
-      stored = sesame_soft_store_add (self->store, &credential, self->backup_eligible,
-                                      request->resident_key, pkcs8, pkcs8_len, error) &&
-               sesame_soft_store_commit (self->store, error);
-      if (!stored)
-        sesame_soft_store_rollback (self->store);
-    }
+  stored = store_credential (self, &credential, request->resident_key, pkcs8, pkcs8_len, error);
   OPENSSL_clear_free (pkcs8, pkcs8_len);
   if (!stored)
     return NULL;
@@ -796,7 +848,8 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
     verified = FALSE;
   /* BE belongs to the credential (fixed when it was made); BS follows
    * the current setting, as a synced passkey's state may change. */
-  flags = (request->fault == SESAME_SOFT_FAULT_NO_UP ? 0 : SESAME_AUTH_DATA_FLAG_UP) |
+  flags = (request->fault == SESAME_SOFT_FAULT_NO_UP || self->presence_off
+             ? 0 : SESAME_AUTH_DATA_FLAG_UP) |
           (verified ? SESAME_AUTH_DATA_FLAG_UV : 0) |
           backup_flags (backup_eligible, self->backup_state);
 
@@ -832,6 +885,82 @@ sesame_soft_authenticator_get_assertion (SesameSoftAuthenticator      *self,
 
   g_signal_emit (self, signals[CREDENTIALS_CHANGED], 0);
   return g_steal_pointer (&result);
+}
+
+gboolean
+sesame_soft_authenticator_import_credential (SesameSoftAuthenticator *self,
+                                             const SesameSoftImport  *import,
+                                             int                     *algorithm,
+                                             GError                 **error)
+{
+  g_autoptr(GPtrArray) held = NULL;
+  g_autoptr(EVP_PKEY) key = NULL;
+  SesameSoftCredential credential = { 0 };
+  gsize handle_len;
+  guint8 *pkcs8 = NULL;
+  gsize pkcs8_len = 0;
+  gboolean stored;
+  int alg = 0;
+
+  g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (import == NULL)
+    return invalid (error, "No credential was given");
+  handle_len = import->user_handle ? g_bytes_get_size (import->user_handle) : 0;
+  if (!check_rp_id (import->rp_id, error) ||
+      !check_credential_id (import->credential_id, error))
+    return FALSE;
+  if (handle_len == 0 || handle_len > USER_HANDLE_MAX_LEN)
+    return invalid (error, "The user handle must be 1 to 64 bytes");
+  if (import->user_name == NULL || *import->user_name == '\0')
+    return invalid (error, "The user name is missing");
+  if (!check_optional_text (import->user_name, "user name", error) ||
+      !check_optional_text (import->user_display_name, "user display name", error))
+    return FALSE;
+  if (import->private_key == NULL)
+    return invalid (error, "The private key is missing");
+
+  key = sesame_soft_key_import_pkcs8 (g_bytes_get_data (import->private_key, NULL),
+                                      g_bytes_get_size (import->private_key), &alg, error);
+  if (key == NULL)
+    return FALSE;
+
+  /* A credential id names one credential only, whatever its RP. */
+  held = sesame_soft_store_list (self->store, NULL, error);
+  if (held == NULL)
+    return FALSE;
+  for (guint i = 0; i < held->len; i++)
+    {
+      SesameSoftCredential *other = g_ptr_array_index (held, i);
+
+      if (g_bytes_equal (other->credential_id, import->credential_id))
+        return invalid (error, "A passkey with this credential id is already saved here");
+    }
+
+  /* Stored in the form this authenticator writes itself. */
+  pkcs8 = sesame_soft_key_to_pkcs8 (key, &pkcs8_len, error);
+  if (pkcs8 == NULL)
+    return FALSE;
+
+  credential.credential_id = import->credential_id;
+  credential.rp_id = (char *) import->rp_id;
+  credential.user_name = (char *) import->user_name;
+  credential.user_display_name = (char *) import->user_display_name;
+  credential.user_handle = import->user_handle;
+  credential.algorithm = alg;
+  credential.sign_count = import->sign_count;
+  credential.created = g_get_real_time ();
+
+  stored = store_credential (self, &credential, TRUE, pkcs8, pkcs8_len, error);
+  OPENSSL_clear_free (pkcs8, pkcs8_len);
+  if (!stored)
+    return FALSE;
+
+  if (algorithm != NULL)
+    *algorithm = alg;
+  g_signal_emit (self, signals[CREDENTIALS_CHANGED], 0);
+  return TRUE;
 }
 
 GPtrArray *

@@ -162,6 +162,28 @@ void     sesame_soft_authenticator_set_sign_counter (SesameSoftAuthenticator *se
                                                      gboolean                 increments);
 gboolean sesame_soft_authenticator_get_sign_counter (SesameSoftAuthenticator *self);
 
+/* What the authenticator claims in the flags of its next ceremonies, for
+ * tests of a relying party (Automation1's SetUserVerified and
+ * SetUserPresence). PIN, the default, is the decision written at the top
+ * of the .c file: UV only after a correct PIN. ALWAYS claims UV in every
+ * ceremony without asking for a PIN, as a device whose biometric check
+ * always passes; NEVER never claims it. A PIN is then neither asked for
+ * nor checked. */
+typedef enum
+{
+  SESAME_SOFT_USER_VERIFICATION_PIN,
+  SESAME_SOFT_USER_VERIFICATION_ALWAYS,
+  SESAME_SOFT_USER_VERIFICATION_NEVER,
+} SesameSoftUserVerification;
+
+void                       sesame_soft_authenticator_set_user_verification (SesameSoftAuthenticator   *self,
+                                                                            SesameSoftUserVerification mode);
+SesameSoftUserVerification sesame_soft_authenticator_get_user_verification (SesameSoftAuthenticator   *self);
+/* FALSE: the UP flag is left out of every ceremony (default TRUE). */
+void                       sesame_soft_authenticator_set_user_presence     (SesameSoftAuthenticator   *self,
+                                                                            gboolean                   present);
+gboolean                   sesame_soft_authenticator_get_user_presence     (SesameSoftAuthenticator   *self);
+
 /* PIN: NULL or "" removes it. A PIN is 4..63 UTF-8 bytes. With a PIN set,
  * a request with user_verification must carry it; 8 wrong PINs in a row
  * block UV until a new PIN is set. */
@@ -177,6 +199,29 @@ SesameSoftAttestationResult *sesame_soft_authenticator_make_credential (SesameSo
 SesameSoftAssertionResult   *sesame_soft_authenticator_get_assertion   (SesameSoftAuthenticator      *self,
                                                                         const SesameSoftGetAssertion *request,
                                                                         GError                      **error);
+
+/* A passkey made elsewhere (a test's own key pair, one exported from
+ * another authenticator), to import as it is. */
+typedef struct
+{
+  const char *rp_id;
+  GBytes     *credential_id;     /* 1..1023 bytes, not held here yet */
+  GBytes     *user_handle;       /* 1..64 bytes */
+  const char *user_name;
+  const char *user_display_name; /* may be NULL */
+  GBytes     *private_key;       /* unencrypted PKCS#8 DER: P-256 (ES256), Ed25519 (EdDSA)
+                                    or RSA of 2048 bits or more (RS256) */
+  guint32     sign_count;
+} SesameSoftImport;
+
+/* Stores @import after checking every field (INVALID_ARGUMENT says which
+ * one is wrong, and nothing is stored). Like a new credential, it replaces
+ * one held for the same RP ID and user handle. On success the COSE
+ * algorithm the key signs with is in @algorithm (may be NULL). */
+gboolean   sesame_soft_authenticator_import_credential (SesameSoftAuthenticator *self,
+                                                        const SesameSoftImport  *import,
+                                                        int                     *algorithm,
+                                                        GError                 **error);
 
 /* Credentials for @rp_id (NULL: all), newest first; a GPtrArray of
  * SesameSoftCredential. */

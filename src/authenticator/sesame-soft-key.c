@@ -100,41 +100,96 @@ sesame_soft_key_to_pkcs8 (EVP_PKEY *key,
   return der;
 }
 
+/* Exactly one unencrypted PKCS#8 structure, nothing after it. */
+static EVP_PKEY *
+parse_pkcs8 (const guint8 *der,
+             gsize         len)
+{
+  const unsigned char *p = der;
+  g_autoptr(PKCS8_PRIV_KEY_INFO) info = NULL;
+  g_autoptr(EVP_PKEY) key = NULL;
+
+  if (len == 0 || len > G_MAXLONG)
+    return NULL;
+  info = d2i_PKCS8_PRIV_KEY_INFO (NULL, &p, (long) len);
+  if (info == NULL || p != der + len)
+    return NULL;
+  key = EVP_PKCS82PKEY (info);
+  return g_steal_pointer (&key);
+}
+
+static gboolean
+is_p256 (EVP_PKEY *key)
+{
+  char group[32];
+
+  return EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                         NULL) &&
+         g_strcmp0 (group, "prime256v1") == 0;
+}
+
 EVP_PKEY *
 sesame_soft_key_from_pkcs8 (const guint8 *der,
                             gsize         len,
                             int           alg,
                             GError      **error)
 {
-  const unsigned char *p = der;
-  g_autoptr(PKCS8_PRIV_KEY_INFO) info = NULL;
-  g_autoptr(EVP_PKEY) key = NULL;
+  g_autoptr(EVP_PKEY) key = parse_pkcs8 (der, len);
 
-  if (len > G_MAXLONG)
-    goto fail;
-  info = d2i_PKCS8_PRIV_KEY_INFO (NULL, &p, (long) len);
-  if (info == NULL || p != der + len)
-    goto fail;
-  key = EVP_PKCS82PKEY (info);
-  if (key == NULL || EVP_PKEY_get_base_id (key) != key_type_for (alg))
-    goto fail;
-  if (alg == SESAME_COSE_ALG_ES256)
-    {
-      char group[32];
+  if (key != NULL && EVP_PKEY_get_base_id (key) == key_type_for (alg) &&
+      (alg != SESAME_COSE_ALG_ES256 || is_p256 (key)))
+    return g_steal_pointer (&key);
 
-      if (!EVP_PKEY_get_utf8_string_param (key, OSSL_PKEY_PARAM_GROUP_NAME,
-                                           group, sizeof group, NULL) ||
-          g_strcmp0 (group, "prime256v1") != 0)
-        goto fail;
-    }
-  return g_steal_pointer (&key);
-
-fail:
   ERR_clear_error ();
   g_set_error (error, SESAME_AUTHENTICATOR_ERROR, SESAME_AUTHENTICATOR_ERROR_STORAGE,
                "The credential file holds a damaged %s private key",
                sesame_cose_algorithm_to_string (alg));
   return NULL;
+}
+
+EVP_PKEY *
+sesame_soft_key_import_pkcs8 (const guint8  *der,
+                              gsize          len,
+                              int           *alg,
+                              GError       **error)
+{
+  g_autoptr(EVP_PKEY) key = parse_pkcs8 (der, len);
+  const char *problem = NULL;
+
+  if (key == NULL)
+    problem = "The private key is not an unencrypted PKCS#8 key";
+  else
+    switch (EVP_PKEY_get_base_id (key))
+      {
+      case EVP_PKEY_EC:
+        if (!is_p256 (key))
+          problem = "The private key is an EC key on a curve other than P-256";
+        else
+          *alg = SESAME_COSE_ALG_ES256;
+        break;
+      case EVP_PKEY_ED25519:
+        *alg = SESAME_COSE_ALG_EDDSA;
+        break;
+      case EVP_PKEY_RSA:
+        /* What RPs accept; shorter keys are refused by most of them. */
+        if (EVP_PKEY_get_bits (key) < RSA_BITS)
+          problem = "The private key is an RSA key shorter than 2048 bits";
+        else
+          *alg = SESAME_COSE_ALG_RS256;
+        break;
+      default:
+        problem = "The private key is not a P-256, Ed25519 or RSA key";
+        break;
+      }
+
+  ERR_clear_error ();
+  if (problem != NULL)
+    {
+      g_set_error_literal (error, SESAME_AUTHENTICATOR_ERROR,
+                           SESAME_AUTHENTICATOR_ERROR_INVALID_ARGUMENT, problem);
+      return NULL;
+    }
+  return g_steal_pointer (&key);
 }
 
 static void

@@ -22,6 +22,13 @@ EVP_PKEY *sesame_soft_key_from_pkcs8  (const guint8  *der,
                                        gsize          len,
                                        int            alg,
                                        GError       **error);
+/* A key pair made elsewhere, from unencrypted PKCS#8 DER; @alg gets the
+ * COSE algorithm it signs with here. INVALID_ARGUMENT when it is not a
+ * key this authenticator can use. */
+EVP_PKEY *sesame_soft_key_import_pkcs8 (const guint8  *der,
+                                        gsize          len,
+                                        int           *alg,
+                                        GError       **error);
 /* The credential public key as a COSE_Key in CTAP2 canonical CBOR. */
 GBytes   *sesame_soft_key_cose_public (EVP_PKEY      *key,
                                        int            alg,

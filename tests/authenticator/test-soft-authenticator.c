@@ -10,10 +10,13 @@
 #include "sesame-authenticator-data.h"
 #include "sesame-cbor.h"
 #include "sesame-soft-authenticator.h"
+#include "sesame-openssl.h"
+#include "sesame-soft-key.h"
 #include "sesame-test-authenticator.h"
 #include "sesame-webauthn.h"
 
 #include <glib/gstdio.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
 #include <openssl/x509.h>
@@ -1379,6 +1382,216 @@ test_damaged_key (Fixture      *f,
   g_assert_nonnull (strstr (error->message, "newer"));
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free)
+
+static GBytes *
+pkcs8_of (EVP_PKEY *key)
+{
+  g_autoptr(PKCS8_PRIV_KEY_INFO) info = EVP_PKEY2PKCS8 (key);
+  unsigned char *der = NULL;
+  int len = i2d_PKCS8_PRIV_KEY_INFO (info, &der);
+  GBytes *bytes;
+
+  g_assert_cmpint (len, >, 0);
+  bytes = g_bytes_new (der, len);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+/* A key pair made outside, imported, then used: the core verifies its
+ * assertions against the public key the importer kept, with the sign
+ * count it gave. Every bad import is refused and stores nothing. */
+static void
+test_import (Fixture      *f,
+             gconstpointer data)
+{
+  static const struct
+  {
+    const char *type;
+    const char *curve;
+    int         alg;
+  } keys[] = {
+    { "EC", "P-256", SESAME_COSE_ALG_ES256 },
+    { "ED25519", NULL, SESAME_COSE_ALG_EDDSA },
+    { "RSA", NULL, SESAME_COSE_ALG_RS256 },
+  };
+  g_autoptr(EVP_PKEY) p384 = EVP_EC_gen ("P-384");
+  g_autoptr(EVP_PKEY) rsa1024 = EVP_RSA_gen (1024);
+  g_autoptr(GBytes) p384_der = pkcs8_of (p384);
+  g_autoptr(GBytes) rsa1024_der = pkcs8_of (rsa1024);
+  g_autoptr(GBytes) garbage = g_bytes_new ("\x30\x03\x02\x01\x00", 5);
+  g_autoptr(GBytes) long_handle = g_bytes_new_take (g_malloc0 (65), 65);
+  g_autoptr(GPtrArray) held = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(EVP_PKEY) key = NULL;
+      g_autoptr(GBytes) der = NULL;
+      g_autoptr(GBytes) cose = NULL;
+      g_autofree char *user = g_strdup_printf ("imported-%u", i);
+      g_auto(Registered) registered = { 0 };
+      g_auto(Get) g;
+      SesameSoftImport import = { 0 };
+      guint changes = f->changes;
+      int alg = 0;
+
+      key = keys[i].curve ? EVP_EC_gen (keys[i].curve)
+                          : keys[i].alg == SESAME_COSE_ALG_RS256 ? EVP_RSA_gen (2048)
+                                                                 : EVP_PKEY_Q_keygen (NULL, NULL,
+                                                                                      keys[i].type);
+      g_assert_nonnull (key);
+      der = pkcs8_of (key);
+      registered.credential_id = g_bytes_new (user, strlen (user));
+      registered.user_handle = g_bytes_new (user, strlen (user));
+      registered.public_key = NULL;
+      registered.sign_count = 7;
+
+      import.rp_id = RP_ID;
+      import.credential_id = registered.credential_id;
+      import.user_handle = registered.user_handle;
+      import.user_name = user;
+      import.private_key = der;
+      import.sign_count = 7;
+      g_assert_true (sesame_soft_authenticator_import_credential (f->authenticator, &import, &alg,
+                                                                  &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (alg, ==, keys[i].alg);
+      g_assert_cmpuint (f->changes, ==, changes + 1);
+
+      /* The importer's public key: from its own key pair. */
+      cose = sesame_soft_key_cose_public (key, alg, &error);
+      g_assert_no_error (error);
+      registered.public_key = sesame_cose_key_new_from_cbor (g_bytes_get_data (cose, NULL),
+                                                             g_bytes_get_size (cose), NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (sesame_cose_key_matches_pkey (registered.public_key, key));
+
+      get_init (f, &g);
+      g.request.credential_id = registered.credential_id;
+      sesame_assertion_free (get_and_verify (f, &g, &registered));
+      g_assert_cmpuint (registered.sign_count, ==, 8);
+
+      /* Its id is taken now, for any RP. */
+      import.rp_id = "example.com";
+      g_assert_false (sesame_soft_authenticator_import_credential (f->authenticator, &import,
+                                                                   NULL, &error));
+      g_assert_error (error, SESAME_AUTHENTICATOR_ERROR,
+                      SESAME_AUTHENTICATOR_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+
+  held = sesame_soft_authenticator_list_credentials (f->authenticator, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (held->len, ==, G_N_ELEMENTS (keys));
+
+  /* Refused, each for its reason, and nothing stored. */
+  {
+    g_autoptr(GBytes) id = g_bytes_new ("fresh", 5);
+    g_autoptr(EVP_PKEY) good = EVP_EC_gen ("P-256");
+    g_autoptr(GBytes) good_der = pkcs8_of (good);
+    g_autoptr(GBytes) trailing = NULL;
+    GByteArray *padded = g_byte_array_new ();
+    SesameSoftImport base = { RP_ID, id, id, "fresh", NULL, good_der, 0 };
+    SesameSoftImport bad[9];
+    guint changes = f->changes;
+
+    g_byte_array_append (padded, g_bytes_get_data (good_der, NULL), g_bytes_get_size (good_der));
+    g_byte_array_append (padded, (const guint8 *) "", 1);
+    trailing = g_byte_array_free_to_bytes (padded);
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      bad[i] = base;
+    bad[0].private_key = p384_der;
+    bad[1].private_key = rsa1024_der;
+    bad[2].private_key = garbage;
+    bad[3].private_key = trailing;
+    bad[4].private_key = NULL;
+    bad[5].user_handle = long_handle;
+    bad[6].user_name = "";
+    bad[7].rp_id = "";
+    bad[8].credential_id = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_false (sesame_soft_authenticator_import_credential (f->authenticator, &bad[i],
+                                                                     NULL, &error));
+        g_assert_error (error, SESAME_AUTHENTICATOR_ERROR,
+                        SESAME_AUTHENTICATOR_ERROR_INVALID_ARGUMENT);
+        g_clear_error (&error);
+      }
+    g_assert_cmpuint (f->changes, ==, changes);
+    g_clear_pointer (&held, g_ptr_array_unref);
+    held = sesame_soft_authenticator_list_credentials (f->authenticator, NULL, &error);
+    g_assert_cmpuint (held->len, ==, G_N_ELEMENTS (keys));
+  }
+}
+
+/* What a test tells the authenticator to claim: UV always (no PIN asked
+ * although one is set) or never (even with the PIN), UP left out of
+ * both ceremonies; the core sees each. */
+static void
+test_claims (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr(SesameRegistration) registration = NULL;
+  g_autoptr(SesameSoftAttestationResult) made = NULL;
+  g_auto(Registered) alice = { 0 };
+  g_auto(Create) c;
+  g_auto(Get) g;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (sesame_soft_authenticator_get_user_verification (f->authenticator), ==,
+                   SESAME_SOFT_USER_VERIFICATION_PIN);
+  g_assert_true (sesame_soft_authenticator_get_user_presence (f->authenticator));
+  g_assert_true (sesame_soft_authenticator_set_pin (f->authenticator, PIN, &error));
+
+  /* ALWAYS: verified, with UV asked for and no PIN given. */
+  sesame_soft_authenticator_set_user_verification (f->authenticator,
+                                                   SESAME_SOFT_USER_VERIFICATION_ALWAYS);
+  create_init (f, &c, "alice");
+  c.request.user_verification = TRUE;
+  f->options.require_user_verification = TRUE;
+  registration = create_and_verify (f, &c, &alice);
+  g_assert_true (registration->auth_data->flags & SESAME_AUTH_DATA_FLAG_UV);
+  get_init (f, &g);
+  g.request.credential_id = alice.credential_id;
+  g.request.user_verification = TRUE;
+  sesame_assertion_free (get_and_verify (f, &g, &alice));
+
+  /* NEVER: not verified even with the right PIN, and refused where UV
+   * is required. */
+  sesame_soft_authenticator_set_user_verification (f->authenticator,
+                                                   SESAME_SOFT_USER_VERIFICATION_NEVER);
+  g.request.pin = PIN;
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NONE, TRUE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_USER_NOT_VERIFIED);
+  g_clear_error (&error);
+
+  /* No presence: neither a new credential nor an assertion claims UP. */
+  sesame_soft_authenticator_set_user_verification (f->authenticator,
+                                                   SESAME_SOFT_USER_VERIFICATION_PIN);
+  sesame_soft_authenticator_set_user_presence (f->authenticator, FALSE);
+  error = get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NONE, FALSE);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_USER_NOT_PRESENT);
+  g_clear_error (&error);
+  create_set_user (&c, "bob");
+  c.request.pin = PIN;
+  made = sesame_soft_authenticator_make_credential (f->authenticator, &c.request, &error);
+  g_assert_no_error (error);
+  g_assert_false (((const guint8 *) g_bytes_get_data (made->authenticator_data, NULL))[32] &
+                  SESAME_AUTH_DATA_FLAG_UP);
+  g_clear_pointer (&registration, sesame_registration_free);
+  registration = sesame_verify_registration (&f->options, c.client_data, made->attestation_object,
+                                             &error);
+  g_assert_null (registration);
+  g_assert_error (error, SESAME_WEBAUTHN_ERROR, SESAME_WEBAUTHN_ERROR_USER_NOT_PRESENT);
+  g_clear_error (&error);
+
+  /* Back to the default: UP again, UV by the PIN. */
+  sesame_soft_authenticator_set_user_presence (f->authenticator, TRUE);
+  g_assert_null (get_with_fault (f, &g, &alice, SESAME_SOFT_FAULT_NONE, TRUE));
+}
+
 #define ADD(name, func) \
   g_test_add ("/soft-authenticator/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -1397,6 +1610,8 @@ main (int   argc,
   ADD ("same-user-replaces", test_same_user_replaces);
   ADD ("sign-count", test_sign_count);
   ADD ("faults", test_faults);
+  ADD ("import", test_import);
+  ADD ("claims", test_claims);
   ADD ("pin", test_pin);
   ADD ("pin-not-stored", test_pin_not_stored);
   ADD ("backup-flags", test_backup_flags);

@@ -3,7 +3,8 @@
 """A journey through Sesame as a person clicks it, through the
 accessibility tree (dogtail, AT-SPI): create an account in the Demo view
 and confirm the native prompt by its button, find the sign-up in Activity,
-open the inspector and read the UV flag, delete the passkey on the tenant
+open the inspector and read the UV flag, sign in through the autofill
+popover, delete the passkey on the tenant
 in Users (confirming the dialog) and see the next sign-in refused in
 Activity; then inject a bad signature from Activity's menu and see the
 refusal in the inspector and, in words, in the flow diagram. Web content is not in the tree on GTK 4.8: the page is driven
@@ -171,6 +172,42 @@ def main():
         tap.check(find(app, 'UP: yes', 'label') is not None, 'the inspector reads UP: yes')
         tap.check(find(app, 'Registration Verified', 'label') is not None,
                   'the inspector shows the tenant’s verdict')
+
+        # Sign in through the autofill popover: focusing the username field
+        # shows Sesame's popover with the passkey. GTK 4.8 gives its rows no
+        # accessible action, so the choice goes through ChooseAutofill, as
+        # a test of any page would make it.
+        automation.js("if (!document.getElementById('account').hidden)"
+                      "  document.getElementById('signout-button').click(); return true")
+        automation.wait_js("!document.getElementById('signed-out').hidden")
+        automation.call('OpenUrl', (tenant['sampleAppUrl'],), '(s)')
+        automation.wait_js("!document.getElementById('signed-out').hidden")
+        passkey = json.loads(automation.call('ListCredentials')[0])[0]
+        row = None
+        for _ in range(10):
+            automation.js("document.getElementById('autofill-username').blur();"
+                          "document.getElementById('autofill-username').focus(); return true")
+            row = find(app, 'Sign in as %s with a passkey' % USERNAME,
+                       ('list item', 'row', 'table row', 'push button', 'panel'), 2,
+                       contains=True)
+            if row is not None:
+                break
+        tap.check(row is not None, 'focusing the username field shows the autofill popover '
+                  'with the passkey of %s' % USERNAME)
+        automation.call('ChooseAutofill', (passkey['id'],), '(s)')
+        tap.check(automation.wait_js("!document.getElementById('account').hidden"),
+                  'choosing the passkey in the popover signs in')
+        tap.check(wait_for(lambda: not find(app, 'Sign in as %s with a passkey' % USERNAME,
+                                            ('list item', 'row', 'table row', 'push button',
+                                             'panel'), 0.5, contains=True) or
+                           not row.showing, 5),
+                  'the popover is gone after the choice')
+        if activity is not None:
+            click(activity)
+        tap.check(row_says(app, 'signInWithPasskey', 'Succeeded') is not None,
+                  'Activity shows the autofill sign-in (signInWithPasskey) as Succeeded')
+        # The rest of the journey uses the buttons: no conditional request.
+        automation.call('OpenUrl', (tenant['sampleAppUrl'] + '?autofill=off',), '(s)')
 
         # Users: delete the passkey on the tenant, confirming the dialog.
         users = find(app, 'Users', 'page tab')

@@ -684,24 +684,6 @@ sesame_activity_item_matches (SesameActivityItem *self,
 /* Export */
 
 static void
-add_time (JsonBuilder *builder,
-          const char  *member,
-          gint64       time)
-{
-  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (time / G_USEC_PER_SEC);
-  g_autoptr(GDateTime) date_time = seconds ? g_date_time_add (seconds, time % G_USEC_PER_SEC)
-                                           : NULL;
-  g_autofree char *text = date_time ? g_date_time_format_iso8601 (date_time) : NULL;
-
-  json_builder_set_member_name (builder, member);
-  if (text)
-    json_builder_add_string_value (builder, text);
-  else
-    json_builder_add_null_value (builder);
-}
-
-
-static void
 append_line (GString     *out,
              JsonBuilder *builder)
 {
@@ -723,26 +705,11 @@ sesame_activity_item_append_json_lines (SesameActivityItem *self,
     {
       SesameEvent *event = self->events->pdata[i];
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) details = sesame_event_parse_details (event);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "source");
       json_builder_add_string_value (builder, "tenant");
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_int_value (builder, event->id);
-      add_time (builder, "time", event->time);
-      sesame_json_builder_add_string (builder, "kind", event->kind);
-      sesame_json_builder_add_string (builder, "actionKey", event->action_key);
-      sesame_json_builder_add_string (builder, "userId", event->user_id);
-      sesame_json_builder_add_string (builder, "outcome", event->outcome);
-      sesame_json_builder_add_string (builder, "reason", event->reason);
-      sesame_json_builder_add_string (builder, "origin", event->origin);
-      sesame_json_builder_add_string (builder, "userAgent", event->user_agent);
-      json_builder_set_member_name (builder, "details");
-      if (details)
-        json_builder_add_value (builder, g_steal_pointer (&details));
-      else
-        json_builder_add_null_value (builder);
+      sesame_event_build_json (builder, event);
       json_builder_end_object (builder);
       append_line (out, builder);
     }
@@ -755,7 +722,7 @@ sesame_activity_item_append_json_lines (SesameActivityItem *self,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "source");
       json_builder_add_string_value (builder, "authenticator");
-      add_time (builder, "time", sesame_ceremony_record_get_time (record));
+      sesame_json_builder_add_time (builder, "time", sesame_ceremony_record_get_time (record));
       sesame_json_builder_add_string (builder, "kind", create ? "create" : "get");
       sesame_json_builder_add_string (builder, "actionKey", self->action_key);
       sesame_json_builder_add_string (builder, "outcome",

@@ -16,4 +16,14 @@ JsonNode *sesame_event_parse_details (const SesameEvent *event);
 char     *sesame_event_dup_detail    (const SesameEvent *event,
                                       const char        *member);
 
+/* Adds @event's members to the object @builder is building: id, time
+ * (ISO 8601), kind, actionKey, userId, outcome, reason, origin, userAgent
+ * and details (an object or null). */
+void      sesame_event_build_json    (JsonBuilder       *builder,
+                                      const SesameEvent *event);
+/* Adds @member with @time (µs since the epoch) in ISO 8601 UTC, or null. */
+void      sesame_json_builder_add_time (JsonBuilder *builder,
+                                        const char  *member,
+                                        gint64       time);
+
 G_END_DECLS

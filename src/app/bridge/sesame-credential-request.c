@@ -974,6 +974,10 @@ sesame_credential_request_wants_pin (SesameCredentialRequest *self)
    * real authenticator that has no UV. */
   if (!sesame_soft_authenticator_has_pin (self->authenticator))
     return FALSE;
+  /* A test set what the authenticator claims: it asks for no PIN then. */
+  if (sesame_soft_authenticator_get_user_verification (self->authenticator) !=
+      SESAME_SOFT_USER_VERIFICATION_PIN)
+    return FALSE;
 
   return self->user_verification != USER_VERIFICATION_DISCOURAGED;
 }
