@@ -78,6 +78,11 @@ void              sesame_test_server_free      (SesameTestServer *self);
 int               sesame_test_server_run_to_exit (const char * const *args,
                                                   char              **output);
 
+/* The unsigned integer in the environment variable @name (at least 1), or
+ * @fallback when it is unset or empty; anything else fails the test. */
+guint             sesame_test_env_uint         (const char *name,
+                                                guint       fallback);
+
 /* Iterates the thread-default main context for @ms milliseconds (so that
  * asynchronous clients run meanwhile). */
 void              sesame_test_iterate_for      (guint ms);
@@ -97,8 +102,9 @@ typedef struct
  * (as the browser SDK's fetch does). @body NULL: no body; @len -1: strlen.
  * @content_type NULL with a body: application/json. @extra_headers is a
  * NULL-terminated name, value, name, value… list (may be NULL).
- * Every reply must carry CORS headers, and a non-empty body must be strict
- * JSON labelled application/json: that is asserted here. */
+ * Every reply must carry CORS headers (unless @extra_headers set another
+ * Origin), and a non-empty body must be strict JSON labelled
+ * application/json: that is asserted here. */
 SesameTestReply *sesame_test_request_full      (SesameTestServer   *server,
                                                 const char         *method,
                                                 const char         *path,

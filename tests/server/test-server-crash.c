@@ -29,19 +29,6 @@ typedef struct
   guint64 lost;      /* of those, missing or not usable */
 } Tally;
 
-static guint
-env_uint (const char *name,
-          guint       fallback)
-{
-  const char *value = g_getenv (name);
-  guint64 parsed;
-
-  if (!value || !*value)
-    return fallback;
-  g_assert_true (g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT32, &parsed, NULL));
-  return (guint) parsed;
-}
-
 static sqlite3 *
 open_db (SesameTestServer *server)
 {
@@ -201,8 +188,9 @@ test_kill_during_load (void)
 {
   g_autoptr(SesameTestServer) server = NULL;
   g_autoptr(SesameTestLoad) load = NULL;
-  guint rounds = env_uint ("SESAME_CRASH_ROUNDS", DEFAULT_ROUNDS);
-  guint32 seed = env_uint ("SESAME_CRASH_SEED", g_test_rand_int_range (1, G_MAXINT32));
+  guint rounds = sesame_test_env_uint ("SESAME_CRASH_ROUNDS", DEFAULT_ROUNDS);
+  guint32 seed = sesame_test_env_uint ("SESAME_CRASH_SEED",
+                                       g_test_rand_int_range (1, G_MAXINT32));
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   const SesameTestLoadCounts *counts;
   Tally tally = { 0 };
