@@ -1224,6 +1224,16 @@ sesame_test_authentication_options (SesameTestServer *server,
   return json_object_ref (sesame_test_reply_object (reply));
 }
 
+void
+sesame_test_assert_signs_in (SesameTestServer  *server,
+                             SesameTestPasskey *passkey,
+                             const char        *user_id)
+{
+  g_autoptr(JsonObject) signed_in = sesame_test_sign_in (server, passkey, NULL);
+
+  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, user_id);
+}
+
 JsonObject *
 sesame_test_sign_in (SesameTestServer  *server,
                      SesameTestPasskey *passkey,
@@ -1365,6 +1375,14 @@ sesame_test_db_int (SesameTestServer *server,
   g_autofree char *text = sesame_test_db_text (server, sql);
 
   return g_ascii_strtoll (text, NULL, 10);
+}
+
+void
+sesame_test_assert_intact (SesameTestServer *server)
+{
+  g_autofree char *check = sesame_test_db_text (server, "PRAGMA integrity_check");
+
+  g_assert_cmpstr (check, ==, "ok");
 }
 
 SesameTestSnapshot *
@@ -1544,28 +1562,39 @@ sesame_test_tampered_token (const char *token)
   return copy;
 }
 
+GBytes *
+sesame_test_token_key (SesameTestServer *server,
+                       const char       *tenant_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT hex (token_key) FROM tenants WHERE id = '%s'",
+                                          tenant_id ? tenant_id : server->tenant_id);
+  g_autofree char *hex = sesame_test_db_text (server, sql);
+  gsize len = strlen (hex) / 2;
+  guint8 *key = g_malloc (len);
+
+  g_assert_cmpuint (len, >, 0);
+  for (gsize i = 0; i < len; i++)
+    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
+                       g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (key, len);
+}
+
 static SesameTokenClaims *
 token_claims (SesameTestServer *server,
               const char       *token,
               GBytes          **key_out)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT hex (token_key) FROM tenants WHERE id = '%s'",
-                                          server->tenant_id);
-  g_autofree char *hex = sesame_test_db_text (server, sql);
-  gsize len = strlen (hex) / 2;
-  guint8 *key = g_malloc (len);
+  g_autoptr(GBytes) key = sesame_test_token_key (server, NULL);
   g_autoptr(GError) error = NULL;
   SesameTokenClaims *claims;
 
-  for (gsize i = 0; i < len; i++)
-    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
-                       g_ascii_xdigit_value (hex[2 * i + 1]));
-  claims = sesame_token_verify (key, len, token, g_get_real_time () / G_USEC_PER_SEC, &error);
+  claims = sesame_token_verify (g_bytes_get_data (key, NULL), g_bytes_get_size (key), token,
+                                g_get_real_time () / G_USEC_PER_SEC, &error);
   if (!claims)
     g_test_message ("the server's token is not a sesame_token of the tenant's key: %s",
                     error->message);
   g_assert_nonnull (claims);
-  *key_out = g_bytes_new_take (key, len);
+  *key_out = g_steal_pointer (&key);
   return claims;
 }
 

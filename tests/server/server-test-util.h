@@ -236,6 +236,10 @@ SesameTestPasskey *sesame_test_register        (SesameTestServer *server,
                                                 const char       *username,
                                                 const char       *track_body,
                                                 char            **access_token);
+/* A sign-in with @passkey (no action) that must name @user_id. */
+void               sesame_test_assert_signs_in (SesameTestServer  *server,
+                                                SesameTestPasskey *passkey,
+                                                const char        *user_id);
 /* A whole sign-in with Basic tenant auth: C1 {action} when @action is set,
  * C4, C5; asserted successful; returns the C5 reply object. */
 JsonObject        *sesame_test_sign_in         (SesameTestServer  *server,
@@ -250,6 +254,10 @@ JsonObject        *sesame_test_authentication_options (SesameTestServer *server,
 /* Tokens: one character of the signature changed; the same claims signed
  * with the tenant's own key (read from the SQLite file) but expired half an
  * hour ago; the same claims signed with another key. */
+/* The signing key of @tenant_id (NULL: the server's first tenant), read
+ * from the SQLite file. */
+GBytes            *sesame_test_token_key       (SesameTestServer *server,
+                                                const char       *tenant_id);
 char              *sesame_test_tampered_token  (const char       *token);
 char              *sesame_test_expired_token   (SesameTestServer *server,
                                                 const char       *token);
@@ -272,6 +280,8 @@ gint64              sesame_test_db_int         (SesameTestServer *server,
                                                 const char       *sql);
 char               *sesame_test_db_text        (SesameTestServer *server,
                                                 const char       *sql);
+/* PRAGMA integrity_check says "ok". */
+void                sesame_test_assert_intact  (SesameTestServer *server);
 SesameTestSnapshot *sesame_test_snapshot       (SesameTestServer *server);
 void                sesame_test_snapshot_free  (SesameTestSnapshot *snapshot);
 /* Nothing at all changed: rows, events, challenges. */

@@ -85,14 +85,10 @@ check_file (SesameTestServer *server,
             GPtrArray        *accounts,
             Tally            *tally)
 {
-  sqlite3 *db = open_db (server);
-  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
+  sesame_test_assert_intact (server);
+  db = open_db (server);
 
   for (guint i = 0; i < accounts->len; i++)
     {
