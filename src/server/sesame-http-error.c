@@ -38,6 +38,9 @@ static const WireError api_errors[] = {
   /* The wire has no code of its own for this: the body is bad input. */
   [SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE] = { "invalid_request",
                                                 SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE },
+  /* A page on an origin its tenant does not expect: refused before the
+   * handler, whatever a browser would have done with the reply. */
+  [SESAME_API_ERROR_ORIGIN_NOT_ALLOWED] = { "origin_not_allowed", SOUP_STATUS_FORBIDDEN },
   [SESAME_API_ERROR_INTERNAL] = { "internal_error", SOUP_STATUS_INTERNAL_SERVER_ERROR },
 };
 

@@ -27,6 +27,7 @@ typedef enum
   SESAME_API_ERROR_METHOD_NOT_ALLOWED,     /* 405 method_not_allowed */
   SESAME_API_ERROR_PAYLOAD_TOO_LARGE,      /* 413 payload_too_large */
   SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415 invalid_request */
+  SESAME_API_ERROR_ORIGIN_NOT_ALLOWED,     /* 403 origin_not_allowed */
   SESAME_API_ERROR_INTERNAL,               /* 500 internal_error */
 } SesameApiError;
 

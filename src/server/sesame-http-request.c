@@ -169,6 +169,14 @@ origin_allowed (SesameRequest *req)
   return FALSE;
 }
 
+gboolean
+sesame_request_origin_expected (const SesameRequest *req)
+{
+  g_return_val_if_fail (req->tenant, FALSE);
+
+  return !req->origin || strv_has (req->tenant->expected_origins, req->origin);
+}
+
 void
 sesame_reply_apply_cors (SesameReply   *reply,
                          SesameRequest *req,

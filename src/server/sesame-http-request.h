@@ -108,6 +108,10 @@ void           sesame_reply_apply_cors    (SesameReply        *reply,
                                            SesameRequest      *req,
                                            gboolean            preflight);
 
+/* TRUE when @req names no Origin (not sent by a browser) or one of the
+ * expected origins of its tenant, which must be known by now. */
+gboolean       sesame_request_origin_expected (const SesameRequest *req);
+
 /* Path handling: split the raw (still percent-encoded) path into decoded
  * segments. A '+' stays a '+'; "%2F" stays inside its segment. */
 GStrv          sesame_http_split_path     (const char         *raw_path,

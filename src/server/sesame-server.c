@@ -260,6 +260,24 @@ check_body (SesameRequest  *req,
   return TRUE;
 }
 
+/* A Client API request that a page on an unexpected origin made: CORS
+ * already keeps the reply from that page, but a request that needs no
+ * preflight (or a client that ignores CORS) must not change anything
+ * either, so it is refused before its handler runs. Requests without an
+ * Origin (curl, a backend) are not from a page and pass. */
+static gboolean
+check_origin (SesameRequest  *req,
+              const Route    *route,
+              GError        **error)
+{
+  if (!(route->auth & CLIENT_AUTH) || sesame_request_origin_expected (req))
+    return TRUE;
+  return sesame_api_fail (error, SESAME_API_ERROR_ORIGIN_NOT_ALLOWED,
+                          "The origin %s is not one of this tenant's expected origins; add it "
+                          "in the tenant's settings (--origin) to call the Client API from there",
+                          req->origin);
+}
+
 /* Routes @req and runs its handler. Never touches a SoupServerMessage. */
 static void
 handle_request (SesameRequest *req,
@@ -326,6 +344,7 @@ handle_request (SesameRequest *req,
   g_clear_pointer (&params, g_strv_builder_unref);
   if (!check_body (req, &error) ||
       !sesame_request_authenticate (req, route->auth, &error) ||
+      !check_origin (req, route, &error) ||
       !route->func (req, reply, &error))
     {
       /* A handler that failed must not leave half a reply behind. */

@@ -28,6 +28,7 @@ struct _Client
   char              *challenge;
   char              *user_handle;
   char              *label;         /* "METHOD path" of the request in flight */
+  gboolean           got_array;     /* the last reply's body was a JSON array */
   ReplyFunc          next;
 };
 
@@ -210,11 +211,17 @@ send_cb (GObject      *source,
 
   load->counts.replies++;
   status = soup_message_get_status (message);
+  client->got_array = FALSE;
   if (g_bytes_get_size (body) > 0 &&
       json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                  g_bytes_get_size (body), NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    object = json_node_get_object (json_parser_get_root (parser));
+                                  g_bytes_get_size (body), NULL))
+    {
+      JsonNode *root = json_parser_get_root (parser);
+
+      if (JSON_NODE_HOLDS_OBJECT (root))
+        object = json_node_get_object (root);
+      client->got_array = JSON_NODE_HOLDS_ARRAY (root);
+    }
   next (client, status, object);
 }
 
@@ -456,6 +463,18 @@ plain_ok_cb (Client     *client,
   client_step (client);
 }
 
+/* A list (authenticators, actions): a 2xx JSON array. */
+static void
+list_cb (Client     *client,
+         guint       status,
+         JsonObject *object)
+{
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status) || !client->got_array)
+    report (client->load, "%s → %u, not a JSON array", client->label, status);
+  client_clear (client);
+  client_step (client);
+}
+
 static void
 validated_cb (Client     *client,
               guint       status,
@@ -486,10 +505,21 @@ deleted_cb (Client     *client,
   client_step (client);
 }
 
+typedef enum
+{
+  OTHER_VALIDATE,
+  OTHER_GET_USER,
+  OTHER_TRACK,
+  OTHER_AUTHENTICATORS,
+  OTHER_QUERY_ACTIONS,
+  N_QUERIES,          /* the ones above change no account */
+  OTHER_DELETE = N_QUERIES,
+} Other;
+
 static void
 start_other (Client            *client,
              SesameTestAccount *account,
-             guint              choice)
+             Other              choice)
 {
   SesameTestLoad *load = client->load;
   g_autofree char *path = NULL;
@@ -499,7 +529,7 @@ start_other (Client            *client,
   account->busy = TRUE;
   switch (choice)
     {
-    case 0:
+    case OTHER_VALIDATE:
       if (account->tokens->len > 0)
         {
           const char *token = g_ptr_array_index (account->tokens, account->tokens->len - 1);
@@ -509,18 +539,23 @@ start_other (Client            *client,
           return;
         }
       G_GNUC_FALLTHROUGH;
-    case 1:
+    case OTHER_GET_USER:
       path = g_strdup_printf ("/v1/users/%s", account->user_id);
       client_send (client, "GET", path, load->secret_auth, NULL, plain_ok_cb);
       return;
-    case 2:
+    case OTHER_TRACK:
       path = g_strdup_printf ("/v1/users/%s/actions/signIn", account->user_id);
       client_send (client, "POST", path, load->secret_auth, "{}", plain_ok_cb);
       return;
-    case 3:
+    case OTHER_AUTHENTICATORS:
       path = g_strdup_printf ("/v1/users/%s/authenticators", account->user_id);
-      client_send (client, "GET", path, load->secret_auth, NULL, plain_ok_cb);
+      client_send (client, "GET", path, load->secret_auth, NULL, list_cb);
       return;
+    case OTHER_QUERY_ACTIONS:
+      path = g_strdup_printf ("/v1/users/%s/actions?codes=signIn,addPasskey", account->user_id);
+      client_send (client, "GET", path, load->secret_auth, NULL, list_cb);
+      return;
+    case OTHER_DELETE:
     default:
       path = g_strdup_printf ("/v1/users/%s", account->user_id);
       client_send (client, "DELETE", path, load->secret_auth, NULL, deleted_cb);
@@ -574,12 +609,12 @@ client_step (Client *client)
   if (dice < 55)
     {
       if (load->accounts->len > MIXED_POPULATION)
-        start_other (client, account, 4);
+        start_other (client, account, OTHER_DELETE);
       else
         start_registration (client);
       return;
     }
-  start_other (client, account, (dice - 55) % 4);
+  start_other (client, account, (dice - 55) % N_QUERIES);
 }
 
 void

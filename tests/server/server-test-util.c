@@ -55,6 +55,20 @@ iterate_until (const gboolean *done,
   return *done;
 }
 
+guint
+sesame_test_env_uint (const char *name,
+                      guint       fallback)
+{
+  const char *value = g_getenv (name);
+  guint64 parsed;
+
+  if (!value || !*value)
+    return fallback;
+  if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT32, &parsed, NULL))
+    g_error ("%s=%s is not a positive integer", name, value);
+  return (guint) parsed;
+}
+
 void
 sesame_test_iterate_for (guint ms)
 {
@@ -534,7 +548,9 @@ sesame_test_request_full (SesameTestServer   *server,
   if (g_str_equal (method, "OPTIONS"))
     return reply;
 
-  if (!soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"))
+  /* A test that sends another Origin checks the CORS reply itself. */
+  if (g_strcmp0 (soup_message_headers_get_one (headers, "Origin"), server->origin) == 0 &&
+      !soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"))
     {
       g_test_message ("%s → %u has no Access-Control-Allow-Origin", reply->label, reply->status);
       g_test_fail ();
@@ -643,7 +659,8 @@ status_fits_code (guint       status,
                   const char *code)
 {
   static const struct { const char *code; guint status[2]; } table[] = {
-    { "invalid_request", { 400, 0 } },
+    /* 415 for a body that is not labelled JSON */
+    { "invalid_request", { 400, 415 } },
     { "invalid_base64url", { 400, 0 } },
     { "invalid_credential", { 400, 0 } },
     { "unknown_credential", { 400, 404 } },
@@ -652,6 +669,7 @@ status_fits_code (guint       status,
     { "invalid_token", { 401, 400 } },
     { "unauthorized", { 401, 0 } },
     { "forbidden", { 403, 0 } },
+    { "origin_not_allowed", { 403, 0 } },
     { "not_found", { 404, 0 } },
     { "conflict", { 409, 0 } },
     { "payload_too_large", { 413, 0 } },
@@ -1206,6 +1224,16 @@ sesame_test_authentication_options (SesameTestServer *server,
   return json_object_ref (sesame_test_reply_object (reply));
 }
 
+void
+sesame_test_assert_signs_in (SesameTestServer  *server,
+                             SesameTestPasskey *passkey,
+                             const char        *user_id)
+{
+  g_autoptr(JsonObject) signed_in = sesame_test_sign_in (server, passkey, NULL);
+
+  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, user_id);
+}
+
 JsonObject *
 sesame_test_sign_in (SesameTestServer  *server,
                      SesameTestPasskey *passkey,
@@ -1347,6 +1375,14 @@ sesame_test_db_int (SesameTestServer *server,
   g_autofree char *text = sesame_test_db_text (server, sql);
 
   return g_ascii_strtoll (text, NULL, 10);
+}
+
+void
+sesame_test_assert_intact (SesameTestServer *server)
+{
+  g_autofree char *check = sesame_test_db_text (server, "PRAGMA integrity_check");
+
+  g_assert_cmpstr (check, ==, "ok");
 }
 
 SesameTestSnapshot *
@@ -1526,28 +1562,39 @@ sesame_test_tampered_token (const char *token)
   return copy;
 }
 
+GBytes *
+sesame_test_token_key (SesameTestServer *server,
+                       const char       *tenant_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT hex (token_key) FROM tenants WHERE id = '%s'",
+                                          tenant_id ? tenant_id : server->tenant_id);
+  g_autofree char *hex = sesame_test_db_text (server, sql);
+  gsize len = strlen (hex) / 2;
+  guint8 *key = g_malloc (len);
+
+  g_assert_cmpuint (len, >, 0);
+  for (gsize i = 0; i < len; i++)
+    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
+                       g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (key, len);
+}
+
 static SesameTokenClaims *
 token_claims (SesameTestServer *server,
               const char       *token,
               GBytes          **key_out)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT hex (token_key) FROM tenants WHERE id = '%s'",
-                                          server->tenant_id);
-  g_autofree char *hex = sesame_test_db_text (server, sql);
-  gsize len = strlen (hex) / 2;
-  guint8 *key = g_malloc (len);
+  g_autoptr(GBytes) key = sesame_test_token_key (server, NULL);
   g_autoptr(GError) error = NULL;
   SesameTokenClaims *claims;
 
-  for (gsize i = 0; i < len; i++)
-    key[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 |
-                       g_ascii_xdigit_value (hex[2 * i + 1]));
-  claims = sesame_token_verify (key, len, token, g_get_real_time () / G_USEC_PER_SEC, &error);
+  claims = sesame_token_verify (g_bytes_get_data (key, NULL), g_bytes_get_size (key), token,
+                                g_get_real_time () / G_USEC_PER_SEC, &error);
   if (!claims)
     g_test_message ("the server's token is not a sesame_token of the tenant's key: %s",
                     error->message);
   g_assert_nonnull (claims);
-  *key_out = g_bytes_new_take (key, len);
+  *key_out = g_steal_pointer (&key);
   return claims;
 }
 

@@ -78,6 +78,11 @@ void              sesame_test_server_free      (SesameTestServer *self);
 int               sesame_test_server_run_to_exit (const char * const *args,
                                                   char              **output);
 
+/* The unsigned integer in the environment variable @name (at least 1), or
+ * @fallback when it is unset or empty; anything else fails the test. */
+guint             sesame_test_env_uint         (const char *name,
+                                                guint       fallback);
+
 /* Iterates the thread-default main context for @ms milliseconds (so that
  * asynchronous clients run meanwhile). */
 void              sesame_test_iterate_for      (guint ms);
@@ -97,8 +102,9 @@ typedef struct
  * (as the browser SDK's fetch does). @body NULL: no body; @len -1: strlen.
  * @content_type NULL with a body: application/json. @extra_headers is a
  * NULL-terminated name, value, name, value… list (may be NULL).
- * Every reply must carry CORS headers, and a non-empty body must be strict
- * JSON labelled application/json: that is asserted here. */
+ * Every reply must carry CORS headers (unless @extra_headers set another
+ * Origin), and a non-empty body must be strict JSON labelled
+ * application/json: that is asserted here. */
 SesameTestReply *sesame_test_request_full      (SesameTestServer   *server,
                                                 const char         *method,
                                                 const char         *path,
@@ -230,6 +236,10 @@ SesameTestPasskey *sesame_test_register        (SesameTestServer *server,
                                                 const char       *username,
                                                 const char       *track_body,
                                                 char            **access_token);
+/* A sign-in with @passkey (no action) that must name @user_id. */
+void               sesame_test_assert_signs_in (SesameTestServer  *server,
+                                                SesameTestPasskey *passkey,
+                                                const char        *user_id);
 /* A whole sign-in with Basic tenant auth: C1 {action} when @action is set,
  * C4, C5; asserted successful; returns the C5 reply object. */
 JsonObject        *sesame_test_sign_in         (SesameTestServer  *server,
@@ -244,6 +254,10 @@ JsonObject        *sesame_test_authentication_options (SesameTestServer *server,
 /* Tokens: one character of the signature changed; the same claims signed
  * with the tenant's own key (read from the SQLite file) but expired half an
  * hour ago; the same claims signed with another key. */
+/* The signing key of @tenant_id (NULL: the server's first tenant), read
+ * from the SQLite file. */
+GBytes            *sesame_test_token_key       (SesameTestServer *server,
+                                                const char       *tenant_id);
 char              *sesame_test_tampered_token  (const char       *token);
 char              *sesame_test_expired_token   (SesameTestServer *server,
                                                 const char       *token);
@@ -266,6 +280,8 @@ gint64              sesame_test_db_int         (SesameTestServer *server,
                                                 const char       *sql);
 char               *sesame_test_db_text        (SesameTestServer *server,
                                                 const char       *sql);
+/* PRAGMA integrity_check says "ok". */
+void                sesame_test_assert_intact  (SesameTestServer *server);
 SesameTestSnapshot *sesame_test_snapshot       (SesameTestServer *server);
 void                sesame_test_snapshot_free  (SesameTestSnapshot *snapshot);
 /* Nothing at all changed: rows, events, challenges. */

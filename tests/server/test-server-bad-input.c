@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The bad-input matrix: for every endpoint, broken JSON, an oversized body,
- * every wrong or missing authorization, and the wrong types and missing
- * fields of that endpoint. Each must get its own clear error and change
- * nothing on disk; each case starts from a request that succeeds as is, so
- * a lax server fails the case instead of passing it by accident. */
+ * every wrong or missing authorization, a wrong method, a page on an origin
+ * the tenant does not expect, and the wrong types and missing fields of
+ * that endpoint; for any route, unknown paths and foreign Host names. Each
+ * must get its own clear error and change nothing on disk; each case starts
+ * from a request that succeeds as is, so a lax server fails the case
+ * instead of passing it by accident.
+ *
+ * Every case tried becomes a row of docs/BAD-INPUT.md (route, bad input,
+ * status, error code, what changed). The last test renders the table from
+ * what the server really answered and fails when the committed file
+ * ($SESAME_BAD_INPUT_DOC, set by meson) differs. To regenerate it after a
+ * deliberate change:
+ *
+ *   SESAME_BAD_INPUT_WRITE=1 meson test -C _build server-bad-input
+ */
 
 #include "config.h"
 
@@ -23,6 +34,7 @@ typedef struct
   char              *alice_action_key; /* a pending action of alice */
   char              *bob_action_key;   /* a pending action of bob */
   guint              serial;
+  const void        *endpoint;         /* the Endpoint under test; NULL: any route */
 } Fixture;
 
 /* One request that succeeds as is. */
@@ -51,6 +63,8 @@ struct Endpoint
 {
   const char *name;
   const char *method;
+  const char *route;     /* "METHOD /v1/…/{param}", as the table shows it */
+  const char *allowed;   /* every method its path takes */
   AuthKind    auth;
   void      (*prepare) (Fixture *f, Request *r);
   void      (*fields)  (Fixture *f, const Endpoint *e);
@@ -74,6 +88,7 @@ fixture_set_up (Fixture      *f,
   g_autofree char *token = NULL;
   g_autofree char *bob_token = NULL;
 
+  f->endpoint = data;
   if (!sesame_test_server_binary ())
     return;
   f->server = sesame_test_server_start (NULL, NULL);
@@ -104,7 +119,143 @@ fixture_tear_down (Fixture      *f,
   g_free (f->bob_action_key);
 }
 
-/* Sends one bad request and checks the error and that nothing changed. */
+/* The table of docs/BAD-INPUT.md, filled as the cases run. */
+
+typedef struct
+{
+  char  *route;
+  char  *input;
+  guint  status;
+  char  *code;
+  char  *change;
+} Row;
+
+static GPtrArray *table_rows;
+static guint n_table_tests;       /* tests that add rows */
+static guint n_table_tests_done;
+
+static void
+row_free (Row *row)
+{
+  g_free (row->route);
+  g_free (row->input);
+  g_free (row->code);
+  g_free (row->change);
+  g_free (row);
+}
+
+static const char *endpoint_route (const void *endpoint);
+
+static void
+append_difference (GString    *out,
+                   gint64      before,
+                   gint64      after,
+                   const char *one,
+                   const char *many)
+{
+  gint64 delta = after - before;
+
+  if (delta == 0)
+    return;
+  g_string_append_printf (out, "%s%+" G_GINT64_FORMAT " %s", out->len ? ", " : "", delta,
+                          delta == 1 || delta == -1 ? one : many);
+}
+
+static gint64
+count_lines_with (const char *rows,
+                  const char *needle)
+{
+  gint64 n = 0;
+
+  for (const char *p = rows ? strstr (rows, needle) : NULL; p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* What a refused request left behind, in words: "nothing" unless a failed
+ * ceremony was recorded. */
+static char *
+describe_change (const SesameTestSnapshot *before,
+                 const SesameTestSnapshot *after)
+{
+  GString *out = g_string_new (NULL);
+
+  append_difference (out, before->users, after->users, "user", "users");
+  append_difference (out, before->passkeys, after->passkeys, "passkey", "passkeys");
+  if (g_strcmp0 (before->passkey_rows, after->passkey_rows) != 0 &&
+      before->passkeys == after->passkeys)
+    g_string_append_printf (out, "%spasskey changed", out->len ? ", " : "");
+  append_difference (out, before->actions, after->actions, "action", "actions");
+  append_difference (out, count_lines_with (before->action_rows, " CHALLENGE_FAILED "),
+                     count_lines_with (after->action_rows, " CHALLENGE_FAILED "),
+                     "action CHALLENGE_FAILED", "actions CHALLENGE_FAILED");
+  append_difference (out, before->challenges, after->challenges, "challenge", "challenges");
+  append_difference (out, before->used_challenges, after->used_challenges, "challenge used",
+                     "challenges used");
+  append_difference (out, before->events, after->events, "event", "events");
+  if (out->len == 0)
+    g_string_append (out, "nothing");
+  return g_string_free (out, FALSE);
+}
+
+static void
+record (Fixture                  *f,
+        const char               *what,
+        SesameTestReply          *reply,
+        const SesameTestSnapshot *before,
+        const SesameTestSnapshot *after)
+{
+  JsonObject *object = reply->json && JSON_NODE_HOLDS_OBJECT (reply->json) ?
+                       json_node_get_object (reply->json) : NULL;
+  const char *code = object ? json_object_get_string_member_with_default (object, "errorCode",
+                                                                           NULL) : NULL;
+  const char *webauthn = object ? json_object_get_string_member_with_default (
+                           object, "webauthnError", NULL) : NULL;
+  Row *row = g_new0 (Row, 1);
+
+  row->route = g_strdup (endpoint_route (f->endpoint));
+  row->input = g_strdup (what);
+  row->status = reply->status;
+  if (code && webauthn)
+    row->code = g_strdup_printf ("%s (%s)", code, webauthn);
+  else
+    row->code = g_strdup (code ? code : "-");
+  row->change = describe_change (before, after);
+  g_ptr_array_add (table_rows, row);
+}
+
+/* Sends one bad request, checks the error and that nothing changed, and
+ * records the row. The reply is returned for more checks. */
+static SesameTestReply *
+try_bad (Fixture            *f,
+         Level               level,
+         const char         *what,
+         const char         *method,
+         const char         *path,
+         const char         *auth,
+         const char         *content_type,
+         const char         *body,
+         gssize              len,
+         const char * const *headers,
+         const char         *code,
+         const char         *other_code)
+{
+  g_autoptr(SesameTestSnapshot) before = sesame_test_snapshot (f->server);
+  SesameTestReply *reply = sesame_test_request_full (f->server, method, path, auth, content_type,
+                                                     body, len, headers);
+  g_autoptr(SesameTestSnapshot) after = sesame_test_snapshot (f->server);
+
+  g_free (reply->label);
+  reply->label = g_strdup_printf ("%s %s (%s)", method, path, what);
+  sesame_test_assert_error_one_of (reply, code, other_code, NULL);
+  if (level == STRICT)
+    sesame_test_assert_unchanged (before, after, reply->label);
+  else
+    sesame_test_assert_no_data_change (before, after, reply->label);
+  record (f, what, reply, before, after);
+  return reply;
+}
+
 static void
 expect_full (Fixture    *f,
              Level       level,
@@ -117,18 +268,8 @@ expect_full (Fixture    *f,
              const char *code,
              const char *other_code)
 {
-  g_autoptr(SesameTestSnapshot) before = sesame_test_snapshot (f->server);
-  g_autoptr(SesameTestReply) reply = sesame_test_request_full (f->server, method, path, auth, NULL,
-                                                               body, len, NULL);
-  g_autoptr(SesameTestSnapshot) after = sesame_test_snapshot (f->server);
-
-  g_free (reply->label);
-  reply->label = g_strdup_printf ("%s %s (%s)", method, path, what);
-  sesame_test_assert_error_one_of (reply, code, other_code, NULL);
-  if (level == STRICT)
-    sesame_test_assert_unchanged (before, after, reply->label);
-  else
-    sesame_test_assert_no_data_change (before, after, reply->label);
+  g_autoptr(SesameTestReply) reply = try_bad (f, level, what, method, path, auth, NULL, body, len,
+                                              NULL, code, other_code);
 }
 
 static void
@@ -409,6 +550,65 @@ prepare_query_actions (Fixture *f,
   r->auth = g_strdup (f->secret_auth);
 }
 
+/* The cookie variants of @authsignal/browser: the same handlers under
+ * another path, with credentialed CORS. */
+static void
+to_web (Request *r)
+{
+  char *web = g_strconcat (r->path, "/web", NULL);
+
+  g_free (r->path);
+  r->path = web;
+}
+
+static void
+prepare_challenge_web (Fixture *f,
+                       Request *r)
+{
+  prepare_challenge (f, r);
+  to_web (r);
+}
+
+static void
+prepare_registration_options_web (Fixture *f,
+                                  Request *r)
+{
+  prepare_registration_options (f, r);
+  to_web (r);
+}
+
+static void
+prepare_add_passkey_web (Fixture *f,
+                         Request *r)
+{
+  prepare_add_passkey (f, r);
+  to_web (r);
+}
+
+static void
+prepare_authentication_options_web (Fixture *f,
+                                    Request *r)
+{
+  prepare_authentication_options (f, r);
+  to_web (r);
+}
+
+static void
+prepare_verify_web (Fixture *f,
+                    Request *r)
+{
+  prepare_verify (f, r);
+  to_web (r);
+}
+
+static void
+prepare_query_users (Fixture *f,
+                     Request *r)
+{
+  r->path = g_strdup ("/v1/users?username=alice&limit=10");
+  r->auth = g_strdup (f->secret_auth);
+}
+
 /* Wrong types and missing fields, endpoint by endpoint */
 
 static void
@@ -483,26 +683,19 @@ credential_cases (Fixture              *f,
     {
       g_auto(Request) r = { 0 };
       g_autofree char *body = NULL;
-      g_autoptr(SesameTestSnapshot) before = NULL;
-      g_autoptr(SesameTestSnapshot) after = NULL;
       g_autoptr(SesameTestReply) reply = NULL;
 
       e->prepare (f, &r);
       body = with_nested_value (r.body, credential_member, cases[i].inner, cases[i].member,
                                 cases[i].value);
-      before = sesame_test_snapshot (f->server);
-      reply = sesame_test_request (f->server, e->method, r.path, r.auth, body);
-      after = sesame_test_snapshot (f->server);
-      g_free (reply->label);
-      reply->label = g_strdup_printf ("%s %s (%s)", e->method, r.path, cases[i].what);
-      sesame_test_assert_error_one_of (reply, cases[i].code, cases[i].other_code, NULL);
+      reply = try_bad (f, DATA, cases[i].what, e->method, r.path, r.auth, NULL, body, -1, NULL,
+                       cases[i].code, cases[i].other_code);
       if (cases[i].webauthn && g_strcmp0 (sesame_test_webauthn_error (reply), cases[i].webauthn))
         {
           g_test_message ("%s: webauthnError %s, expected %s", reply->label,
                           sesame_test_webauthn_error (reply), cases[i].webauthn);
           g_test_fail ();
         }
-      sesame_test_assert_no_data_change (before, after, reply->label);
     }
 }
 
@@ -743,19 +936,12 @@ fields_validate (Fixture        *f,
   for (int i = 0; i < 3; i++)
     {
       const char *token = i == 0 ? tampered : i == 1 ? foreign : expired;
+      const char *what = i == 0 ? "token with a changed signature" :
+                         i == 1 ? "token signed with another key" : "expired token";
       g_autofree char *body = g_strdup_printf ("{\"token\":\"%s\"}", token);
-      g_autoptr(SesameTestReply) reply = sesame_test_request (f->server, "POST", "/v1/validate",
-                                                              f->secret_auth, body);
-      JsonObject *object = sesame_test_reply_object (reply);
 
-      /* Either a token error, or a 200 that says plainly it is not valid. */
-      if (reply->status == 200)
-        {
-          g_assert_false (sesame_test_get_bool (object, "isValid"));
-          g_assert_true (json_object_has_member (object, "error"));
-        }
-      else
-        sesame_test_assert_error (reply, i == 2 ? "expired_token" : "invalid_token");
+      expect_full (f, STRICT, what, "POST", "/v1/validate", f->secret_auth, body, -1,
+                   i == 2 ? "expired_token" : "invalid_token", NULL);
     }
 }
 
@@ -852,28 +1038,89 @@ fields_query_actions (Fixture        *f,
                f->secret_auth, NULL, 0, "invalid_request", NULL);
 }
 
+static void
+fields_query_users (Fixture        *f,
+                    const Endpoint *e)
+{
+  static const struct { const char *query, *code; } cases[] = {
+    { "limit=0", "invalid_request" },
+    { "limit=-1", "invalid_request" },
+    { "limit=1e2", "invalid_request" },
+    { "limit=abc", "invalid_request" },
+    { "limit=100000", "invalid_request" },
+    { "email=alice@example.com", "invalid_request" },
+    { "phoneNumber=123", "invalid_request" },
+    { "token=x", "invalid_request" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/users?%s", cases[i].query);
+
+      expect_full (f, STRICT, cases[i].query, "GET", path, f->secret_auth, NULL, 0,
+                   cases[i].code, NULL);
+    }
+}
+
+#define PASSKEY_PATH "/v1/client/user-authenticators/passkey"
+
 static const Endpoint endpoints[] = {
-  { "client-challenge", "POST", AUTH_CLIENT, prepare_challenge, fields_challenge },
-  { "registration-options", "POST", AUTH_BEARER, prepare_registration_options,
-    fields_registration_options },
-  { "add-passkey", "POST", AUTH_BEARER, prepare_add_passkey, fields_add_passkey },
-  { "authentication-options", "POST", AUTH_CLIENT, prepare_authentication_options,
-    fields_authentication_options },
-  { "verify-passkey", "POST", AUTH_CLIENT, prepare_verify, fields_verify },
-  { "existence-check", "GET", AUTH_CLIENT, prepare_existence, fields_existence },
-  { "client-authenticators", "GET", AUTH_BEARER, prepare_client_authenticators, NULL },
-  { "track", "POST", AUTH_SECRET, prepare_track, fields_track },
-  { "validate", "POST", AUTH_SECRET, prepare_validate, fields_validate },
-  { "get-user", "GET", AUTH_SECRET, prepare_get_user, NULL },
-  { "update-user", "PATCH", AUTH_SECRET, prepare_update_user, fields_update_user },
-  { "delete-user", "DELETE", AUTH_SECRET, prepare_delete_user, NULL },
-  { "authenticators", "GET", AUTH_SECRET, prepare_authenticators, NULL },
-  { "delete-authenticator", "DELETE", AUTH_SECRET, prepare_delete_authenticator,
-    fields_delete_authenticator },
-  { "get-action", "GET", AUTH_SECRET, prepare_get_action, fields_get_action },
-  { "update-action", "PATCH", AUTH_SECRET, prepare_update_action, fields_update_action },
-  { "query-actions", "GET", AUTH_SECRET, prepare_query_actions, fields_query_actions },
+  { "client-challenge", "POST", "POST /v1/client/challenge", "POST", AUTH_CLIENT,
+    prepare_challenge, fields_challenge },
+  { "client-challenge-web", "POST", "POST /v1/client/challenge/web", "POST", AUTH_CLIENT,
+    prepare_challenge_web, fields_challenge },
+  { "registration-options", "POST", "POST " PASSKEY_PATH "/registration-options", "POST",
+    AUTH_BEARER, prepare_registration_options, fields_registration_options },
+  { "registration-options-web", "POST", "POST " PASSKEY_PATH "/registration-options/web",
+    "POST", AUTH_BEARER, prepare_registration_options_web, fields_registration_options },
+  { "add-passkey", "POST", "POST " PASSKEY_PATH, "GET POST", AUTH_BEARER, prepare_add_passkey,
+    fields_add_passkey },
+  { "add-passkey-web", "POST", "POST " PASSKEY_PATH "/web", "POST", AUTH_BEARER,
+    prepare_add_passkey_web, fields_add_passkey },
+  { "authentication-options", "POST", "POST " PASSKEY_PATH "/authentication-options", "POST",
+    AUTH_CLIENT, prepare_authentication_options, fields_authentication_options },
+  { "authentication-options-web", "POST", "POST " PASSKEY_PATH "/authentication-options/web",
+    "POST", AUTH_CLIENT, prepare_authentication_options_web, fields_authentication_options },
+  { "verify-passkey", "POST", "POST /v1/client/verify/passkey", "POST", AUTH_CLIENT,
+    prepare_verify, fields_verify },
+  { "verify-passkey-web", "POST", "POST /v1/client/verify/passkey/web", "POST", AUTH_CLIENT,
+    prepare_verify_web, fields_verify },
+  { "existence-check", "GET", "GET " PASSKEY_PATH "?credentialIds=…", "GET POST", AUTH_CLIENT,
+    prepare_existence, fields_existence },
+  { "client-authenticators", "GET", "GET /v1/client/user-authenticators", "GET", AUTH_BEARER,
+    prepare_client_authenticators, NULL },
+  { "track", "POST", "POST /v1/users/{userId}/actions/{action}", "POST", AUTH_SECRET,
+    prepare_track, fields_track },
+  { "validate", "POST", "POST /v1/validate", "POST", AUTH_SECRET, prepare_validate,
+    fields_validate },
+  { "query-users", "GET", "GET /v1/users", "GET", AUTH_SECRET, prepare_query_users,
+    fields_query_users },
+  { "get-user", "GET", "GET /v1/users/{userId}", "GET PATCH DELETE", AUTH_SECRET,
+    prepare_get_user, NULL },
+  { "update-user", "PATCH", "PATCH /v1/users/{userId}", "GET PATCH DELETE", AUTH_SECRET,
+    prepare_update_user, fields_update_user },
+  { "delete-user", "DELETE", "DELETE /v1/users/{userId}", "GET PATCH DELETE", AUTH_SECRET,
+    prepare_delete_user, NULL },
+  { "authenticators", "GET", "GET /v1/users/{userId}/authenticators", "GET", AUTH_SECRET,
+    prepare_authenticators, NULL },
+  { "delete-authenticator", "DELETE",
+    "DELETE /v1/users/{userId}/authenticators/{userAuthenticatorId}", "DELETE", AUTH_SECRET,
+    prepare_delete_authenticator, fields_delete_authenticator },
+  { "get-action", "GET", "GET /v1/users/{userId}/actions/{action}/{idempotencyKey}",
+    "GET PATCH", AUTH_SECRET, prepare_get_action, fields_get_action },
+  { "update-action", "PATCH", "PATCH /v1/users/{userId}/actions/{action}/{idempotencyKey}",
+    "GET PATCH", AUTH_SECRET, prepare_update_action, fields_update_action },
+  { "query-actions", "GET", "GET /v1/users/{userId}/actions", "GET", AUTH_SECRET,
+    prepare_query_actions, fields_query_actions },
 };
+
+static const char *
+endpoint_route (const void *endpoint)
+{
+  const Endpoint *e = endpoint;
+
+  return e ? e->route : "Any route";
+}
 
 /* Broken JSON, built from the valid body so that only the flaw is wrong. */
 
@@ -905,6 +1152,9 @@ test_json (Fixture      *f,
   };
   /* An empty body is left out: a server may read it as {} (curl -X POST). */
   static const char * const not_objects[] = { "null", "42", "\"text\"", "[]", "true" };
+  static const char * const not_json_types[] = {
+    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+  };
 
   if (!sesame_test_require_server ())
     return;
@@ -935,6 +1185,17 @@ test_json (Fixture      *f,
 
       e->prepare (f, &r);
       expect (f, e, STRICT, what, &r, r.auth, not_objects[i], "invalid_request");
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (not_json_types); i++)
+    {
+      g_auto(Request) r = { 0 };
+      g_autoptr(SesameTestReply) reply = NULL;
+      g_autofree char *what = g_strdup_printf ("the valid body as %s", not_json_types[i]);
+
+      e->prepare (f, &r);
+      reply = try_bad (f, STRICT, what, e->method, r.path, r.auth, not_json_types[i], r.body, -1,
+                       NULL, "invalid_request", NULL);
+      g_assert_cmpuint (reply->status, ==, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
     }
   control (f, e);
 }
@@ -1080,6 +1341,132 @@ test_fields (Fixture      *f,
   control (f, e);
 }
 
+/* Every method the endpoint's path does not take: 405 with Allow. */
+static void
+test_methods (Fixture      *f,
+              gconstpointer data)
+{
+  const Endpoint *e = data;
+  static const char * const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+  g_auto(GStrv) allowed = g_strsplit (e->allowed, " ", -1);
+
+  if (!sesame_test_require_server ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      g_auto(Request) r = { 0 };
+      g_autoptr(SesameTestReply) reply = NULL;
+      g_autofree char *what = g_strdup_printf ("method %s", methods[i]);
+      gboolean with_body = g_str_equal (methods[i], "POST") || g_str_equal (methods[i], "PATCH") ||
+                           g_str_equal (methods[i], "PUT");
+      const char *allow;
+
+      if (g_strv_contains ((const char * const *) allowed, methods[i]))
+        continue;
+      e->prepare (f, &r);
+      reply = try_bad (f, STRICT, what, methods[i], r.path, r.auth, NULL,
+                       with_body ? (r.body ? r.body : "{}") : NULL, -1, NULL,
+                       "method_not_allowed", NULL);
+      allow = reply->headers ? soup_message_headers_get_one (reply->headers, "Allow") : NULL;
+      g_assert_nonnull (allow);
+      for (guint j = 0; allow && allowed[j]; j++)
+        g_assert_nonnull (strstr (allow, allowed[j]));
+    }
+  control (f, e);
+}
+
+/* A page on an origin the tenant does not expect: refused before anything
+ * happens, and the reply is not readable by that page (no
+ * Access-Control-Allow-Origin). */
+static void
+test_origin (Fixture      *f,
+             gconstpointer data)
+{
+  const Endpoint *e = data;
+  g_autofree char *https = NULL;
+  g_autofree char *slash = NULL;
+  struct { const char *what, *origin; } cases[] = {
+    { "Origin http://evil.example", "http://evil.example" },
+    { "Origin null (a sandboxed or file: page)", "null" },
+    { "Origin http://localhost:1 (another port)", "http://localhost:1" },
+    { "Origin of the sample app over https", NULL },
+    { "Origin of the sample app with a path", NULL },
+    { "Origin http://localhost (no port)", "http://localhost" },
+  };
+
+  if (!sesame_test_require_server ())
+    return;
+  https = g_strdup_printf ("https://localhost:%u", f->server->port);
+  slash = g_strdup_printf ("%s/", f->server->origin);
+  cases[3].origin = https;
+  cases[4].origin = slash;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Request) r = { 0 };
+      g_autoptr(SesameTestReply) reply = NULL;
+      const char * const headers[] = { "Origin", cases[i].origin, NULL };
+
+      e->prepare (f, &r);
+      reply = try_bad (f, STRICT, cases[i].what, e->method, r.path, r.auth, NULL, r.body, -1,
+                       headers, "origin_not_allowed", NULL);
+      g_assert_null (reply->headers ? soup_message_headers_get_one (
+                       reply->headers, "Access-Control-Allow-Origin") : NULL);
+    }
+  control (f, e);
+}
+
+/* Paths no route takes, and Host names a loopback tenant does not answer
+ * to, whatever the route. */
+static void
+test_any_route (Fixture      *f,
+                gconstpointer data)
+{
+  static const struct { const char *method, *path, *code; } paths[] = {
+    { "GET", "/v1/client/nothing", "not_found" },
+    { "POST", "/v1/client/challenge/", "not_found" },
+    { "POST", "/v1/client/Challenge", "not_found" },
+    /* Outside /v1/ are the sample app's pages, which only take GET. */
+    { "POST", "/V1/client/challenge", "method_not_allowed" },
+    { "POST", "/v2/client/challenge", "method_not_allowed" },
+    { "GET", "/v2/client/challenge", "not_found" },
+    { "GET", "/v1", "not_found" },
+    { "GET", "/v1/users/alice/nothing", "not_found" },
+    { "GET", "/v1/users//authenticators", "not_found" },
+    { "POST", "/v1/users/alice/actions//", "not_found" },
+    { "GET", "/v1/users/alice/actions/signIn/key/more", "not_found" },
+    { "GET", "/v1/users/a%00b", "invalid_request" },
+    { "GET", "/v1/users/%C3%28", "invalid_request" },
+  };
+  static const char * const hosts[] = {
+    "evil.example", "evil.example:7878", "localhost.evil.example", "127.0.0.1.evil.example",
+    "[::2]:80", "localhost@evil.example",
+  };
+
+  if (!sesame_test_require_server ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *what = g_strdup_printf ("%s %s", paths[i].method, paths[i].path);
+      const char *body = g_str_equal (paths[i].method, "POST") ? "{}" : NULL;
+
+      expect_full (f, STRICT, what, paths[i].method, paths[i].path, f->secret_auth, body, -1,
+                   paths[i].code, NULL);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      const char * const headers[] = { "Host", hosts[i], NULL };
+      g_autofree char *client = g_strdup_printf ("Host %s, Client API", hosts[i]);
+      g_autofree char *server = g_strdup_printf ("Host %s, Server API", hosts[i]);
+      g_autoptr(SesameTestReply) challenge = NULL;
+      g_autoptr(SesameTestReply) track = NULL;
+
+      challenge = try_bad (f, STRICT, client, "POST", "/v1/client/challenge", f->tenant_auth, NULL,
+                           "{\"action\":\"signIn\"}", -1, headers, "forbidden", NULL);
+      track = try_bad (f, STRICT, server, "POST", "/v1/users/alice/actions/signIn",
+                       f->secret_auth, NULL, "{}", -1, headers, "forbidden", NULL);
+    }
+}
+
 static void
 test_body_limit_boundary (Fixture      *f,
                           gconstpointer data)
@@ -1099,35 +1486,223 @@ test_body_limit_boundary (Fixture      *f,
   sesame_test_assert_ok (reply);
 }
 
+/* Markdown table cells: no pipe, and nothing read as emphasis or markup. */
+static void
+append_cell (GString    *out,
+             const char *text)
+{
+  g_string_append (out, " ");
+  for (const char *p = text; *p; p++)
+    {
+      if (strchr ("\\`*_[]<>|", *p))
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append (out, " |");
+}
+
+static char *
+render_table (void)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *route = NULL;
+
+  g_string_append (out,
+    "<!-- Generated by tests/server/test-server-bad-input.c: do not edit. After a deliberate\n"
+    "     change, regenerate it with\n"
+    "     SESAME_BAD_INPUT_WRITE=1 meson test -C _build server-bad-input -->\n"
+    "\n"
+    "# Bad input: what the local tenant answers\n"
+    "\n"
+    "Every row is a request that the `server` suite sends to a real `sesame-server` on\n"
+    "loopback, starting from a request that succeeds as it is and changing one thing. The\n"
+    "status and error code are what the server answered in that run (the test asserts the\n"
+    "expected ones and fails when this file no longer matches), and *Changed* is what the\n"
+    "SQLite file shows afterwards: users, passkeys, actions, challenges and events counted\n"
+    "before and after. Only a failed ceremony may leave a trace: its event, its consumed\n"
+    "challenge, or its action marked `CHALLENGE_FAILED`.\n"
+    "\n"
+    "Every error body is `{\"error\": code, \"errorCode\": code, \"errorDescription\": text}`;\n"
+    "a WebAuthn failure adds `webauthnError`, shown in brackets. A refused preflight or\n"
+    "request from an unexpected origin carries no `Access-Control-Allow-Origin`.\n");
+
+  for (guint i = 0; i < table_rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (table_rows, i);
+
+      if (g_strcmp0 (route, row->route) != 0)
+        {
+          route = row->route;
+          g_string_append_printf (out, "\n## `%s`\n\n", route);
+          g_string_append (out, "| Bad input | Status | Error code | Changed |\n"
+                                "|---|---|---|---|\n");
+        }
+      g_string_append (out, "|");
+      append_cell (out, row->input);
+      g_string_append_printf (out, " %u |", row->status);
+      append_cell (out, row->code);
+      append_cell (out, row->change);
+      g_string_append (out, "\n");
+    }
+  g_string_append_printf (out, "\n%u cases.\n", table_rows->len);
+  return g_string_free (out, FALSE);
+}
+
+/* Rows come in the order the tests ran; sections keep the order in which
+ * their route first appeared, the routes of the table first. */
+static void
+group_rows_by_route (void)
+{
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  g_autoptr(GPtrArray) routes = g_ptr_array_new ();
+
+  for (guint i = 0; i < table_rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (table_rows, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < routes->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (routes, j), row->route);
+      if (!seen)
+        g_ptr_array_add (routes, row->route);
+    }
+  /* "Any route" last */
+  if (routes->len > 1 && g_str_equal (g_ptr_array_index (routes, 0), endpoint_route (NULL)))
+    {
+      g_ptr_array_add (routes, g_ptr_array_index (routes, 0));
+      g_ptr_array_remove_index (routes, 0);
+    }
+  for (guint j = 0; j < routes->len; j++)
+    for (guint i = 0; i < table_rows->len; i++)
+      {
+        Row *row = g_ptr_array_index (table_rows, i);
+
+        if (row && g_str_equal (row->route, g_ptr_array_index (routes, j)))
+          {
+            g_ptr_array_add (sorted, row);
+            g_ptr_array_index (table_rows, i) = NULL;
+          }
+      }
+  g_ptr_array_set_free_func (table_rows, NULL);
+  g_ptr_array_unref (table_rows);
+  table_rows = g_steal_pointer (&sorted);
+}
+
+static void
+test_docs_table (void)
+{
+  const char *path = g_getenv ("SESAME_BAD_INPUT_DOC");
+  g_autofree char *rendered = NULL;
+  g_autofree char *committed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!sesame_test_require_server ())
+    return;
+  if (n_table_tests_done != n_table_tests)
+    {
+      g_test_skip ("the table needs every case of this program (run it without -p)");
+      return;
+    }
+  if (!path)
+    {
+      g_test_skip ("SESAME_BAD_INPUT_DOC names no file to compare with");
+      return;
+    }
+  group_rows_by_route ();
+  rendered = render_table ();
+  if (g_getenv ("SESAME_BAD_INPUT_WRITE"))
+    {
+      g_file_set_contents (path, rendered, -1, &error);
+      g_assert_no_error (error);
+      g_test_message ("wrote %s (%u cases)", path, table_rows->len);
+      return;
+    }
+  if (!g_file_get_contents (path, &committed, NULL, &error))
+    {
+      g_test_message ("%s: %s; SESAME_BAD_INPUT_WRITE=1 writes it", path, error->message);
+      g_test_fail ();
+      return;
+    }
+  if (!g_str_equal (committed, rendered))
+    {
+      g_auto(GStrv) old_lines = g_strsplit (committed, "\n", -1);
+      g_auto(GStrv) new_lines = g_strsplit (rendered, "\n", -1);
+      guint line = 0;
+
+      while (old_lines[line] && new_lines[line] && g_str_equal (old_lines[line], new_lines[line]))
+        line++;
+      g_test_message ("%s differs from what the server answers now, from line %u:\n"
+                      "  committed: %s\n  now:       %s\n"
+                      "If the change is deliberate: SESAME_BAD_INPUT_WRITE=1 meson test -C _build "
+                      "server-bad-input", path, line + 1,
+                      old_lines[line] ? old_lines[line] : "(end of file)",
+                      new_lines[line] ? new_lines[line] : "(end of file)");
+      g_test_fail ();
+    }
+}
+
+typedef void (*FixtureFunc) (Fixture *f, gconstpointer data);
+
+static void
+count_done (Fixture      *f,
+            gconstpointer data)
+{
+  n_table_tests_done++;
+  fixture_tear_down (f, data);
+}
+
+/* Each test that adds rows counts itself done, so that the table is only
+ * compared when every case ran. */
+static void
+add_table_test (const char     *name,
+                const Endpoint *e,
+                FixtureFunc     func)
+{
+  g_autofree char *path = NULL;
+
+  if (e)
+    path = g_strdup_printf ("/sesame/server/bad-input/%s/%s", e->name, name);
+  else
+    path = g_strdup_printf ("/sesame/server/bad-input/%s", name);
+  n_table_tests++;
+  g_test_add_vtable (path, sizeof (Fixture), e, (GTestFixtureFunc) fixture_set_up,
+                     (GTestFixtureFunc) func, (GTestFixtureFunc) count_done);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
+  table_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
 
   for (gsize i = 0; i < G_N_ELEMENTS (endpoints); i++)
     {
       const Endpoint *e = &endpoints[i];
       gboolean has_body = g_str_equal (e->method, "POST") || g_str_equal (e->method, "PATCH");
-      g_autofree char *auth = g_strdup_printf ("/sesame/server/bad-input/%s/auth", e->name);
 
       if (has_body)
         {
-          g_autofree char *json = g_strdup_printf ("/sesame/server/bad-input/%s/json", e->name);
-          g_autofree char *size = g_strdup_printf ("/sesame/server/bad-input/%s/oversized",
-                                                   e->name);
-          g_test_add (json, Fixture, e, fixture_set_up, test_json, fixture_tear_down);
-          g_test_add (size, Fixture, e, fixture_set_up, test_oversized, fixture_tear_down);
+          add_table_test ("json", e, test_json);
+          add_table_test ("oversized", e, test_oversized);
         }
-      g_test_add (auth, Fixture, e, fixture_set_up, test_auth, fixture_tear_down);
+      add_table_test ("auth", e, test_auth);
+      add_table_test ("method", e, test_methods);
+      if (e->auth != AUTH_SECRET)
+        add_table_test ("origin", e, test_origin);
       if (e->fields)
-        {
-          g_autofree char *fields = g_strdup_printf ("/sesame/server/bad-input/%s/fields", e->name);
-          g_test_add (fields, Fixture, e, fixture_set_up, test_fields, fixture_tear_down);
-        }
+        add_table_test ("fields", e, test_fields);
     }
+  add_table_test ("any-route", NULL, test_any_route);
   g_test_add ("/sesame/server/bad-input/body-limit-boundary", Fixture, NULL, fixture_set_up,
               test_body_limit_boundary, fixture_tear_down);
-  return g_test_run ();
+  /* A suite of its own, created last, so that it runs after the others. */
+  g_test_add_func ("/sesame/server/bad-input-table/docs", test_docs_table);
+  status = g_test_run ();
+  g_ptr_array_unref (table_rows);
+  return status;
 }

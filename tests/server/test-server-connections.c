@@ -3,8 +3,8 @@
 /* Many, slow and silent clients, on raw TCP sockets: a burst of
  * simultaneous connections is accepted in full (the listen backlog), a
  * crowd of clients trickling their headers does not stop a normal client,
- * and connections that stay silent or never finish their request are
- * closed by the server. */
+ * connections that stay silent or never finish their request are closed by
+ * the server, and connections the clients close are let go of at once. */
 
 #include "config.h"
 
@@ -18,6 +18,7 @@
 #define TRICKLE_MS       100
 /* Generous bounds for a loaded CI machine; what is measured is printed. */
 #define REPLY_WITHIN_S   10
+#define CLOSING_CLIENTS  400
 
 static const char simple_request[] =
   "GET /v1/users HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -431,6 +432,81 @@ test_bad_timeouts (void)
   g_assert_nonnull (strstr (out2, "--request-timeout takes 0 to 86400 seconds"));
 }
 
+static guint
+count_descriptors (SesameTestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd",
+                                           g_subprocess_get_identifier (server->process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (dir && g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+/* Clients that close their kept-alive connection after one reply, as many
+ * HTTP clients do: libsoup 3.2 alone keeps each such connection, in
+ * CLOSE_WAIT, for good, until the server runs out of descriptors. The
+ * server must let go of every one of them. */
+static void
+test_closed_by_client (void)
+{
+  g_autoptr(SesameTestServer) server = NULL;
+  g_autoptr(SesameTestReply) reply = NULL;
+  guint before, after = 0;
+  gint64 deadline;
+
+  if (!sesame_test_require_server ())
+    return;
+  server = sesame_test_server_start (NULL, NULL);
+  before = count_descriptors (server);
+  for (guint i = 0; i < CLOSING_CLIENTS; i++)
+    {
+      g_autoptr(GSocket) socket = connect_socket (server, TRUE);
+      g_autoptr(GString) text = g_string_new (NULL);
+      gint64 until = g_get_monotonic_time () + REPLY_WITHIN_S * G_USEC_PER_SEC;
+
+      /* Half keep the connection alive and close it themselves; half ask
+       * the server to close it. */
+      send_text (socket, i % 2 ? "GET /v1/users HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                               : simple_request);
+      /* The whole reply: its body is a JSON object. */
+      while (!g_str_has_suffix (text->str, "}") && g_get_monotonic_time () < until)
+        {
+          g_autoptr(GError) error = NULL;
+          char buffer[4096];
+          gssize n;
+
+          g_socket_set_timeout (socket, REPLY_WITHIN_S);
+          n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+          g_assert_no_error (error);
+          if (n <= 0)
+            break;
+          g_string_append_len (text, buffer, n);
+        }
+      g_assert_true (g_str_has_prefix (text->str, "HTTP/1.1 401"));
+      g_socket_close (socket, NULL);
+    }
+
+  deadline = g_get_monotonic_time () + REPLY_WITHIN_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      after = count_descriptors (server);
+      if (after <= before + 2)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_test_message ("%u connections closed by their clients: the server had %u descriptors "
+                  "before, %u after", CLOSING_CLIENTS, before, after);
+  g_assert_cmpuint (after, <=, before + 2);
+
+  reply = sesame_test_request (server, "GET", "/v1/users", NULL, NULL);
+  sesame_test_assert_error (reply, "unauthorized");
+  sesame_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -442,5 +518,6 @@ main (int    argc,
   g_test_add_func ("/sesame/server/connections/idle-timeout", test_idle_timeout);
   g_test_add_func ("/sesame/server/connections/request-timeout", test_request_timeout);
   g_test_add_func ("/sesame/server/connections/bad-timeouts", test_bad_timeouts);
+  g_test_add_func ("/sesame/server/connections/closed-by-client", test_closed_by_client);
   return g_test_run ();
 }

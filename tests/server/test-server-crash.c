@@ -29,19 +29,6 @@ typedef struct
   guint64 lost;      /* of those, missing or not usable */
 } Tally;
 
-static guint
-env_uint (const char *name,
-          guint       fallback)
-{
-  const char *value = g_getenv (name);
-  guint64 parsed;
-
-  if (!value || !*value)
-    return fallback;
-  g_assert_true (g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT32, &parsed, NULL));
-  return (guint) parsed;
-}
-
 static sqlite3 *
 open_db (SesameTestServer *server)
 {
@@ -98,14 +85,10 @@ check_file (SesameTestServer *server,
             GPtrArray        *accounts,
             Tally            *tally)
 {
-  sqlite3 *db = open_db (server);
-  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
+  sesame_test_assert_intact (server);
+  db = open_db (server);
 
   for (guint i = 0; i < accounts->len; i++)
     {
@@ -201,8 +184,9 @@ test_kill_during_load (void)
 {
   g_autoptr(SesameTestServer) server = NULL;
   g_autoptr(SesameTestLoad) load = NULL;
-  guint rounds = env_uint ("SESAME_CRASH_ROUNDS", DEFAULT_ROUNDS);
-  guint32 seed = env_uint ("SESAME_CRASH_SEED", g_test_rand_int_range (1, G_MAXINT32));
+  guint rounds = sesame_test_env_uint ("SESAME_CRASH_ROUNDS", DEFAULT_ROUNDS);
+  guint32 seed = sesame_test_env_uint ("SESAME_CRASH_SEED",
+                                       g_test_rand_int_range (1, G_MAXINT32));
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   const SesameTestLoadCounts *counts;
   Tally tally = { 0 };

@@ -122,14 +122,6 @@ assert_unavailable (SesameTestReply *reply,
 }
 
 static void
-assert_intact (SesameTestServer *server)
-{
-  g_autofree char *check = sesame_test_db_text (server, "PRAGMA integrity_check");
-
-  g_assert_cmpstr (check, ==, "ok");
-}
-
-static void
 test_disk_full (void)
 {
   g_autoptr(Disk) disk = NULL;
@@ -139,7 +131,6 @@ test_disk_full (void)
   g_autoptr(SesameTestReply) again = NULL;
   g_autoptr(SesameTestReply) read = NULL;
   g_autoptr(SesameTestReply) options = NULL;
-  g_autoptr(JsonObject) signed_in = NULL;
   g_autofree char *secret_auth = NULL;
   g_autofree char *tenant_auth = NULL;
   g_autofree char *path = NULL;
@@ -184,15 +175,14 @@ test_disk_full (void)
   sesame_test_assert_ok (read);
   options = sesame_test_request (server, "POST", SESAME_TEST_C4, tenant_auth, "{}");
   assert_unavailable (options, "full");
-  assert_intact (server);
+  sesame_test_assert_intact (server);
 
   /* Space returns: the very same request now succeeds, same process. */
   disk_free_space (disk);
   again = sesame_test_request (server, "POST", path, secret_auth, "{}");
   sesame_test_assert_ok (again);
-  signed_in = sesame_test_sign_in (server, alice, NULL);
-  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, "alice");
-  assert_intact (server);
+  sesame_test_assert_signs_in (server, alice, "alice");
+  sesame_test_assert_intact (server);
   sesame_test_server_stop (server);
 }
 
@@ -211,13 +201,19 @@ assert_start_fails (Disk       *disk,
   g_assert_nonnull (strstr (output, expected));
 }
 
+typedef void (*DiskFunc) (Disk *disk);
+
+/* A server that knows alice stops; @harm breaks its disk, and a new one
+ * must refuse to start with @expected in its message; once @repair undid
+ * it, the next start serves alice as before. */
 static void
-test_read_only_at_start (void)
+refuses_to_start_until_repaired (DiskFunc    harm,
+                                 DiskFunc    repair,
+                                 const char *expected)
 {
   g_autoptr(Disk) disk = NULL;
   g_autoptr(SesameTestServer) server = NULL;
   g_autoptr(SesameTestPasskey) alice = NULL;
-  g_autoptr(JsonObject) signed_in = NULL;
 
   if (!require_mount ())
     return;
@@ -226,41 +222,39 @@ test_read_only_at_start (void)
   alice = sesame_test_register (server, "alice", "alice", NULL, NULL);
   sesame_test_server_stop (server);
 
-  disk_set_read_only (disk, TRUE);
-  assert_start_fails (disk, "Read-only file system");
+  harm (disk);
+  assert_start_fails (disk, expected);
 
-  disk_set_read_only (disk, FALSE);
+  repair (disk);
   server = sesame_test_server_restart (server, TRUE, NULL);
-  signed_in = sesame_test_sign_in (server, alice, NULL);
-  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, "alice");
-  assert_intact (server);
+  sesame_test_assert_signs_in (server, alice, "alice");
+  sesame_test_assert_intact (server);
   sesame_test_server_stop (server);
+}
+
+static void
+disk_make_read_only (Disk *disk)
+{
+  disk_set_read_only (disk, TRUE);
+}
+
+static void
+disk_make_writable (Disk *disk)
+{
+  disk_set_read_only (disk, FALSE);
+}
+
+static void
+test_read_only_at_start (void)
+{
+  refuses_to_start_until_repaired (disk_make_read_only, disk_make_writable,
+                                   "Read-only file system");
 }
 
 static void
 test_full_at_start (void)
 {
-  g_autoptr(Disk) disk = NULL;
-  g_autoptr(SesameTestServer) server = NULL;
-  g_autoptr(SesameTestPasskey) alice = NULL;
-  g_autoptr(JsonObject) signed_in = NULL;
-
-  if (!require_mount ())
-    return;
-  disk = disk_new ();
-  server = sesame_test_server_start (disk->data_dir, NULL);
-  alice = sesame_test_register (server, "alice", "alice", NULL, NULL);
-  sesame_test_server_stop (server);
-
-  disk_fill (disk);
-  assert_start_fails (disk, "the disk is full");
-
-  disk_free_space (disk);
-  server = sesame_test_server_restart (server, TRUE, NULL);
-  signed_in = sesame_test_sign_in (server, alice, NULL);
-  g_assert_cmpstr (sesame_test_get_string (signed_in, "userId"), ==, "alice");
-  assert_intact (server);
-  sesame_test_server_stop (server);
+  refuses_to_start_until_repaired (disk_fill, disk_free_space, "the disk is full");
 }
 
 /* A mount namespace of our own: the tmpfs mounts vanish with this process,
