@@ -9,6 +9,9 @@ conformance vectors at build time. Standard library only.
       raw HTTP requests for fuzz-http, one or more for every route, with
       the tenant's credentials from COMMON.h (fuzz-http-common.h) and the
       vectors' credentials in the ceremony bodies
+  gen-fuzz-data.py bridge-options OUTDIR
+      bodies of the relay's messages for create() and get(), as the
+      page's shim writes them (buffers as base64url)
   gen-fuzz-data.py header OUT.h VECTORS.json...
       RP IDs, origins and attestation roots of the vectors, as C arrays,
       so that the registration fuzzer accepts what the vectors are about
@@ -179,15 +182,10 @@ def seeds(kind, paths):
 
 
 def write_seeds(kind, outdir, paths):
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
     blobs = seeds(kind, paths)
     if not blobs:
         sys.exit(f'no {kind} seeds in {paths}')
-    for blob in blobs:
-        name = hashlib.sha1(blob).hexdigest()
-        with open(os.path.join(outdir, name), 'wb') as f:
-            f.write(blob)
+    write_blobs(outdir, blobs)
 
 
 def http_defines(header):
@@ -282,9 +280,55 @@ def http_seeds(header, paths):
 
 
 def write_http_seeds(outdir, header, paths):
+    write_blobs(outdir, http_seeds(header, paths))
+
+
+def bridge_options_seeds():
+    def b64u(data):
+        return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+    challenge = b64u(hashlib.sha256(b'challenge').digest())
+    user_id = b64u(b'user-1234')
+    cred_id = b64u(hashlib.sha256(b'credential').digest())
+    create = {
+        'rp': {'name': 'Sesame'},
+        'user': {'id': user_id, 'name': 'alice', 'displayName': 'Alice'},
+        'challenge': challenge,
+        'pubKeyCredParams': [{'type': 'public-key', 'alg': -7}, {'type': 'public-key', 'alg': -257}],
+    }
+    full = dict(create, rp={'name': 'Sesame', 'id': 'localhost'}, timeout=60000,
+                excludeCredentials=[{'type': 'public-key', 'id': cred_id,
+                                     'transports': ['internal', 'hybrid']}],
+                authenticatorSelection={'authenticatorAttachment': 'platform',
+                                        'residentKey': 'required', 'requireResidentKey': True,
+                                        'userVerification': 'required'},
+                attestation='direct', extensions={'credProps': True}, hints=['client-device'])
+    suffix = dict(create, rp={'name': 'Example', 'id': 'example.co.uk'},
+                  user={'id': user_id, 'name': 'bob@example.co.uk', 'displayName': 'Bob \u00e9'},
+                  authenticatorSelection={'residentKey': 'discouraged',
+                                          'userVerification': 'discouraged'},
+                  attestation='none', pubKeyCredParams=[])
+    get = {'challenge': challenge}
+    get_full = {'challenge': challenge, 'rpId': 'localhost', 'timeout': 1.5e4,
+                'userVerification': 'preferred',
+                'allowCredentials': [{'type': 'public-key', 'id': cred_id, 'transports': ['usb']},
+                                     {'type': 'other', 'id': cred_id}]}
+    get_suffix = {'challenge': challenge, 'rpId': 'login.example.co.uk', 'allowCredentials': []}
+    bodies = [
+        {'kind': 'create', 'id': 1, 'publicKey': create},
+        {'kind': 'create', 'id': 2, 'publicKey': full},
+        {'kind': 'create', 'id': 3, 'publicKey': suffix},
+        {'kind': 'get', 'id': 4, 'publicKey': get},
+        {'kind': 'get', 'id': 5, 'publicKey': get_full},
+        {'kind': 'get', 'id': 6, 'publicKey': get_suffix, 'mediation': 'conditional'},
+    ]
+    return [json.dumps(b, separators=(',', ':')).encode() for b in bodies]
+
+
+def write_blobs(outdir, blobs):
     shutil.rmtree(outdir, ignore_errors=True)
     os.makedirs(outdir)
-    for blob in http_seeds(header, paths):
+    for blob in blobs:
         name = hashlib.sha1(blob).hexdigest()
         with open(os.path.join(outdir, name), 'wb') as f:
             f.write(blob)
@@ -346,6 +390,8 @@ def write_header(out, paths):
 def main(argv):
     if len(argv) >= 4 and argv[1] == 'seeds':
         write_seeds(argv[2], argv[3], argv[4:])
+    elif len(argv) == 3 and argv[1] == 'bridge-options':
+        write_blobs(argv[2], bridge_options_seeds())
     elif len(argv) >= 4 and argv[1] == 'http':
         write_http_seeds(argv[2], argv[3], argv[4:])
     elif len(argv) >= 3 and argv[1] == 'header':
