@@ -306,6 +306,16 @@ test_flood (void)
   assert_ceremony_works ();
 }
 
+/* The Demo view shows a page whose URI has @data in it, loaded in full. */
+static gboolean
+page_loaded (gpointer data)
+{
+  WebKitWebView *view = sesame_window_get_web_view (app_test_get_window ());
+  const char *uri = webkit_web_view_get_uri (view);
+
+  return uri && strstr (uri, data) && !webkit_web_view_is_loading (view);
+}
+
 static void
 test_navigate_mid_ceremony (void)
 {
@@ -334,6 +344,9 @@ test_navigate_mid_ceremony (void)
     "return true;", NULL);
   g_assert_true (app_test_wait_for (prompt_shown, NULL, 15000));
   g_assert_true (app_test_wait_for (prompt_gone, NULL, 10000));
+  /* A script sent while the old document unloads is never answered:
+   * wait for the new one before talking to it. */
+  g_assert_true (app_test_wait_for (page_loaded, "third=1", 10000));
   g_assert_true (app_test_wait_for_js (SAMPLE_APP_READY, 10000));
 
   assert_ceremony_works ();
