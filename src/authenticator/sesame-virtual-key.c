@@ -117,6 +117,9 @@ struct _SesameVirtualKey
   guint32     busy_cid;
   guint8      request_cmd;
   GByteArray *request;                 /* NULL: none waiting for the worker */
+
+  SesameVirtualKeyAnswerFunc answer_func;
+  gpointer                   answer_data;
 };
 
 G_DEFINE_FINAL_TYPE (SesameVirtualKey, sesame_virtual_key, G_TYPE_OBJECT)
@@ -262,6 +265,8 @@ worker_main (gpointer user_data)
     {
       g_autoptr(GByteArray) request = NULL;
       g_autoptr(GByteArray) response = NULL;
+      SesameVirtualKeyAnswerFunc answer_func;
+      gpointer answer_data;
       gboolean power_up;
       guint generation;
       guint32 cid;
@@ -276,13 +281,19 @@ worker_main (gpointer user_data)
       generation = self->generation;
       power_up = self->power_up_pending;
       self->power_up_pending = FALSE;
+      answer_func = self->answer_func;
+      answer_data = self->answer_data;
       g_mutex_unlock (&self->lock);
 
       response = g_byte_array_new ();
       g_mutex_lock (&self->ctap_lock);
       if (power_up)
         sesame_ctap2_power_up (self->ctap);
-      sesame_ctap2_handle (self->ctap, request->data, request->len, response);
+      if (answer_func == NULL || !answer_func (request->data, request->len, response, answer_data))
+        {
+          g_byte_array_set_size (response, 0);
+          sesame_ctap2_handle (self->ctap, request->data, request->len, response);
+        }
       g_mutex_lock (&self->lock);
       g_mutex_unlock (&self->ctap_lock);
 
@@ -769,4 +780,17 @@ sesame_virtual_key_new (const char *pin,
   self->plugged = TRUE;
   self->worker = g_thread_new ("sesame-virtual-key", worker_main, self);
   return g_steal_pointer (&self);
+}
+
+void
+sesame_virtual_key_set_answer_func (SesameVirtualKey           *self,
+                                    SesameVirtualKeyAnswerFunc  func,
+                                    gpointer                    user_data)
+{
+  g_return_if_fail (SESAME_IS_VIRTUAL_KEY (self));
+
+  g_mutex_lock (&self->lock);
+  self->answer_func = func;
+  self->answer_data = user_data;
+  g_mutex_unlock (&self->lock);
 }

@@ -77,4 +77,22 @@ int               sesame_virtual_key_read_report    (SesameVirtualKey *self,
                                                      gsize             len,
                                                      int               timeout_ms);
 
+/*
+ * A hostile key, for testing the host's side (the fuzz target of what
+ * libfido2 and src/fido2 make of a key's answers). Each CTAP2 command
+ * (command byte, CBOR) the key receives is first given to @func: when it
+ * returns TRUE, what it put into @response (status byte, then CBOR) is
+ * sent instead of the CTAP2 authenticator's answer, framed as usual and
+ * without waiting for a touch. NULL: the authenticator answers everything.
+ * Called on the key's worker thread.
+ */
+typedef gboolean (*SesameVirtualKeyAnswerFunc) (const guint8 *request,
+                                                gsize         len,
+                                                GByteArray   *response,
+                                                gpointer      user_data);
+
+void              sesame_virtual_key_set_answer_func (SesameVirtualKey           *self,
+                                                      SesameVirtualKeyAnswerFunc  func,
+                                                      gpointer                    user_data);
+
 G_END_DECLS

@@ -764,6 +764,18 @@ map_put (cbor_item_t *map,
     g_error ("libcbor could not grow a map");
 }
 
+/* What src/core found wrong with a key's answer, as this module's error:
+ * the caller learns that the key failed, and why. */
+static void
+key_sent_malformed (GError    **error,
+                    GError     *core_error,
+                    const char *what)
+{
+  g_set_error (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_FAILED,
+               "The security key sent malformed %s: %s", what, core_error->message);
+  g_error_free (core_error);
+}
+
 /* {fmt, attStmt, authData}, from what libfido2 read. */
 static GBytes *
 build_attestation_object (const char   *fmt,
@@ -774,16 +786,21 @@ build_attestation_object (const char   *fmt,
 {
   g_autoptr(cbor_item_t) statement = NULL;
   g_autoptr(cbor_item_t) object = cbor_new_definite_map (3);
+  GError *local_error = NULL;
   guint8 *buffer = NULL;
   gsize size = 0, len;
   GBytes *bytes;
 
   if (att_stmt != NULL && att_stmt_len > 0)
-    statement = sesame_cbor_load (att_stmt, att_stmt_len, NULL, "The attestation statement", error);
+    statement = sesame_cbor_load (att_stmt, att_stmt_len, NULL, "The attestation statement",
+                                  &local_error);
   else
     statement = cbor_new_definite_map (0);
   if (statement == NULL)
-    return NULL;
+    {
+      key_sent_malformed (error, local_error, "an attestation statement");
+      return NULL;
+    }
 
   map_put (object, "fmt", cbor_build_string (fmt));
   map_put (object, "attStmt", cbor_incref (statement));
@@ -802,15 +819,19 @@ spki_from_auth_data (GBytes  *auth_data,
                      GError **error)
 {
   g_autoptr(SesameAuthenticatorData) parsed = NULL;
+  GError *local_error = NULL;
   EVP_PKEY *pkey;
   guint8 *der = NULL;
   int len;
   GBytes *spki;
 
   parsed = sesame_authenticator_data_parse (g_bytes_get_data (auth_data, NULL),
-                                            g_bytes_get_size (auth_data), error);
+                                            g_bytes_get_size (auth_data), &local_error);
   if (parsed == NULL)
-    return NULL;
+    {
+      key_sent_malformed (error, local_error, "authenticator data");
+      return NULL;
+    }
   if (!parsed->has_attested_data || parsed->public_key == NULL)
     {
       g_set_error_literal (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_FAILED,
@@ -928,10 +949,15 @@ unwrap_auth_data (const guint8 *data,
                   gsize         len,
                   GError      **error)
 {
-  g_autoptr(cbor_item_t) item = sesame_cbor_load (data, len, NULL, "The authenticator data", error);
+  GError *local_error = NULL;
+  g_autoptr(cbor_item_t) item = sesame_cbor_load (data, len, NULL, "The authenticator data",
+                                                  &local_error);
 
   if (item == NULL)
-    return NULL;
+    {
+      key_sent_malformed (error, local_error, "authenticator data");
+      return NULL;
+    }
   if (!sesame_cbor_is_bytes (item))
     {
       g_set_error_literal (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_FAILED,

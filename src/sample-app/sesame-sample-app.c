@@ -420,6 +420,26 @@ set_session_cookie (SoupServerMessage *msg,
 
 /* Requests that wait for the tenant */
 
+/* The client's address, for track's ipAddress. Read from the socket here
+ * rather than with soup_server_message_get_remote_host(): libsoup 3.2 warns
+ * when the client has already gone (a page that navigated away), and a
+ * vanished client is no reason for a warning. NULL when it is gone. */
+static char *
+remote_host (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  g_autoptr(GSocketAddress) address = NULL;
+  GInetAddress *inet;
+
+  if (!socket)
+    return NULL;
+  address = g_socket_get_remote_address (socket, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  return g_inet_address_to_string (inet);
+}
+
 static AppRequest *
 app_request_new (SampleApp         *app,
                  SoupServerMessage *msg)
@@ -433,7 +453,7 @@ app_request_new (SampleApp         *app,
   req->msg = g_object_ref (msg);
   if (user_agent && strlen (user_agent) <= 512 && g_utf8_validate (user_agent, -1, NULL))
     req->user_agent = g_strdup (user_agent);
-  req->ip_address = g_strdup (soup_server_message_get_remote_host (msg));
+  req->ip_address = remote_host (msg);
 
   /* The Web SDK's device id cookie: passed on to track, as the docs advise. */
   if (request_cookie (msg, DEVICE_COOKIE, &device_id) && strlen (device_id) <= 64 &&

@@ -131,6 +131,7 @@ sesame_reply_set_error (SesameReply         *reply,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   const WireError *wire = classify (error);
   const char *description = error->message;
+  g_autofree char *valid_description = NULL;
 
   g_return_if_fail (reply && req && error);
 
@@ -163,6 +164,15 @@ sesame_reply_set_error (SesameReply         *reply,
     {
       g_warning ("%s %s failed: %s", req->method, req->path, error->message);
       description = "The local tenant could not complete the request; its log says why";
+    }
+
+  /* Messages that quote the request do so through sesame_http_quote();
+   * one that does not is a bug (the fuzz target aborts on this warning),
+   * and the reply stays JSON all the same. */
+  if (!g_utf8_validate (description, -1, NULL))
+    {
+      g_warning ("%s: the message of a %s error is not valid UTF-8", G_STRFUNC, wire->code);
+      description = valid_description = g_utf8_make_valid (description, -1);
     }
 
   json_builder_begin_object (builder);

@@ -10,6 +10,8 @@
 
 /* Header values recorded in events are cut here. */
 #define HEADER_MAX_LEN 1024
+/* Request text quoted in an error message is cut here. */
+#define QUOTE_MAX_LEN 256
 
 /* A header value fit for an event: valid UTF-8, bounded. */
 static char *
@@ -115,7 +117,13 @@ sesame_request_read_object (SesameRequest *req,
       return NULL;
     }
   if (len == 0)
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      /* json_node_init_object() would take a reference of its own. */
+      JsonNode *empty = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (empty, json_object_new ());
+      return empty;
+    }
 
   if (!g_utf8_validate_len (data, len, NULL))
     {
@@ -312,3 +320,39 @@ sesame_http_split_path (const char *raw_path,
   return g_strv_builder_end (builder);
 }
 
+
+char *
+sesame_http_quote (const char *text)
+{
+  g_autofree char *valid = NULL;
+  const char *end;
+
+  if (!text)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (text, -1);
+  if (strlen (valid) <= QUOTE_MAX_LEN)
+    return g_steal_pointer (&valid);
+  /* Cut on a character boundary, and say so. */
+  end = g_utf8_find_prev_char (valid, valid + QUOTE_MAX_LEN + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - valid), valid);
+}
+
+gboolean
+sesame_http_check_query (GHashTable *query,
+                         GError    **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!query)
+    return TRUE;
+  g_hash_table_iter_init (&iter, query);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_utf8_validate (key, -1, NULL) || (value && !g_utf8_validate (value, -1, NULL)))
+      {
+        g_set_error_literal (error, SESAME_API_ERROR, SESAME_API_ERROR_INVALID_REQUEST,
+                             "The query string is not valid UTF-8 once decoded");
+        return FALSE;
+      }
+  return TRUE;
+}

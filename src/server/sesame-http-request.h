@@ -117,6 +117,16 @@ gboolean       sesame_request_origin_expected (const SesameRequest *req);
 GStrv          sesame_http_split_path     (const char         *raw_path,
                                            GError            **error);
 
+/* Request text (a path, method or header value) fit to quote in a reply:
+ * invalid UTF-8 replaced, cut to a few hundred bytes. A reply is JSON, and
+ * JSON is UTF-8 whatever the client sent. */
+char          *sesame_http_quote          (const char         *text);
+
+/* The decoded query is UTF-8 (its names and values are quoted in errors
+ * and compared with stored text); a client error otherwise. */
+gboolean       sesame_http_check_query    (GHashTable         *query,
+                                           GError            **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameRequest, sesame_request_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameReply, sesame_reply_free)
 

@@ -255,8 +255,12 @@ check_body (SesameRequest  *req,
     }
   if (req->body && g_bytes_get_size (req->body) > 0 && content_type && *content_type &&
       !is_json_media_type (content_type))
-    return sesame_api_fail (error, SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE,
-                            "The request body must be application/json, not %s", content_type);
+    {
+      g_autofree char *quoted = sesame_http_quote (content_type);
+
+      return sesame_api_fail (error, SESAME_API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                              "The request body must be application/json, not %s", quoted);
+    }
   return TRUE;
 }
 
@@ -272,6 +276,11 @@ check_origin (SesameRequest  *req,
 {
   if (!(route->auth & CLIENT_AUTH) || sesame_request_origin_expected (req))
     return TRUE;
+  /* A tenant whose passkeys are not set up has no origins of its own yet:
+   * what the caller must hear first is the missing setup, which refuses
+   * every passkey call just as well. */
+  if (!sesame_tenant_check_passkeys_set_up (req->tenant, error))
+    return FALSE;
   return sesame_api_fail (error, SESAME_API_ERROR_ORIGIN_NOT_ALLOWED,
                           "The origin %s is not one of this tenant's expected origins; add it "
                           "in the tenant's settings (--origin) to call the Client API from there",
@@ -292,7 +301,7 @@ handle_request (SesameRequest *req,
   gboolean web = FALSE;
 
   segments = sesame_http_split_path (req->path, &error);
-  if (!segments)
+  if (!segments || !sesame_http_check_query (req->query, &error))
     {
       reply_error (reply, req, error);
       return;
@@ -319,7 +328,8 @@ handle_request (SesameRequest *req,
       req->with_credentials = web;
       if (allow->len == 0)
         {
-          g_autofree char *message = g_strdup_printf ("There is no %s endpoint here", req->path);
+          g_autofree char *path = sesame_http_quote (req->path);
+          g_autofree char *message = g_strdup_printf ("There is no %s endpoint here", path);
           reply_api_error (reply, req, SESAME_API_ERROR_NOT_FOUND, message);
         }
       else if (g_str_equal (method, SOUP_METHOD_OPTIONS))
@@ -329,10 +339,12 @@ handle_request (SesameRequest *req,
         }
       else
         {
+          g_autofree char *path = sesame_http_quote (req->path);
+          g_autofree char *quoted_method = sesame_http_quote (req->method);
           g_autofree char *message = NULL;
 
           g_string_append (allow, "OPTIONS");
-          message = g_strdup_printf ("%s takes %s, not %s", req->path, allow->str, req->method);
+          message = g_strdup_printf ("%s takes %s, not %s", path, allow->str, quoted_method);
           reply_api_error (reply, req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
           sesame_reply_set_header (reply, "Allow", allow->str);
         }
@@ -429,7 +441,10 @@ static_cb (SoupServer        *soup,
 
   if (!g_str_equal (req->method, SOUP_METHOD_GET) && !g_str_equal (req->method, SOUP_METHOD_HEAD))
     {
-      g_autofree char *message = g_strdup_printf ("%s takes GET, not %s", path, req->method);
+      g_autofree char *quoted_path = sesame_http_quote (path);
+      g_autofree char *quoted_method = sesame_http_quote (req->method);
+      g_autofree char *message = g_strdup_printf ("%s takes GET, not %s", quoted_path,
+                                                  quoted_method);
       reply_api_error (reply, req, SESAME_API_ERROR_METHOD_NOT_ALLOWED, message);
       sesame_reply_set_header (reply, "Allow", "GET, HEAD");
       goto out;
@@ -444,7 +459,8 @@ static_cb (SoupServer        *soup,
     data = sesame_sample_app_lookup_file (name);
   if (!data)
     {
-      g_autofree char *message = g_strdup_printf ("There is no %s here", path);
+      g_autofree char *quoted_path = sesame_http_quote (path);
+      g_autofree char *message = g_strdup_printf ("There is no %s here", quoted_path);
       reply_api_error (reply, req, SESAME_API_ERROR_NOT_FOUND, message);
       goto out;
     }
@@ -552,10 +568,11 @@ refuse_foreign_host (SesameServer      *self,
                      const char        *host)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *quoted = sesame_http_quote (host);
 
   error = g_error_new (SESAME_API_ERROR, SESAME_API_ERROR_FORBIDDEN,
                        "This local tenant answers only to localhost; the request was for “%s”",
-                       host);
+                       quoted);
   refuse_early (self, msg, error, NULL);
 }
 

@@ -285,6 +285,21 @@ app_test_wait_for_js (const char *expression,
   return app_test_wait_for (js_truthy, (gpointer) expression, timeout_ms);
 }
 
+GtkWindow *
+app_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_WINDOW (window);
+    }
+  return NULL;
+}
+
 GtkWidget *
 app_test_find_widget (GtkWidget  *root,
                       GType       type,

@@ -66,6 +66,8 @@ GtkWidget         *app_test_find_widget     (GtkWidget    *root,
                                              gboolean    (*match) (GtkWidget *widget,
                                                                    gpointer   data),
                                              gpointer      data);
+/* The visible toplevel window of @type (a prompt, a dialog), or NULL. */
+GtkWindow         *app_test_find_toplevel   (GType         type);
 /* A match for app_test_find_widget: the window's stack of its states
  * (starting, failed, tenant). */
 gboolean           app_test_is_main_stack   (GtkWidget    *widget,

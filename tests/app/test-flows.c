@@ -49,16 +49,7 @@ open_sample_app (const char *query)
 static SesamePasskeyPrompt *
 find_prompt (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (SESAME_IS_PASSKEY_PROMPT (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return SESAME_PASSKEY_PROMPT (window);
-    }
-  return NULL;
+  return (SesamePasskeyPrompt *) app_test_find_toplevel (SESAME_TYPE_PASSKEY_PROMPT);
 }
 
 static gboolean

@@ -502,6 +502,7 @@ use_tenant (const char *name,
 
 static guint
 passkey_call_status (const char *tenant_id,
+                     const char *origin,
                      char      **reply)
 {
   g_autofree char *url = g_strconcat (sesame_server_get_base_url (get_server ()),
@@ -510,8 +511,7 @@ passkey_call_status (const char *tenant_id,
   g_autofree char *auth = basic (tenant_id, FALSE);
   guint status;
 
-  *reply = app_test_http ("POST", url, auth, sesame_server_get_app_origin (get_server ()), "{}",
-                          &status);
+  *reply = app_test_http ("POST", url, auth, origin, "{}", &status);
   return status;
 }
 
@@ -552,7 +552,8 @@ test_new_tenant (void)
   g_assert_nonnull (app_test_find_row (get_view (), "Staging EU"));
 
   /* Not set up: every passkey call names the missing setup. */
-  g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 409);
+  g_assert_cmpuint (passkey_call_status (new_id, sesame_server_get_app_origin (get_server ()),
+                                        &reply), ==, 409);
   g_assert_nonnull (strstr (reply, "passkeys_not_set_up"));
   g_clear_pointer (&reply, g_free);
 
@@ -594,7 +595,12 @@ test_new_tenant (void)
     g_assert_cmpstr (tenant->expected_origins[0], ==, "https://app.example.com");
     g_assert_null (tenant->expected_origins[1]);
   }
-  g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 200);
+  g_assert_cmpuint (passkey_call_status (new_id, "https://app.example.com", &reply), ==, 200);
+  g_clear_pointer (&reply, g_free);
+  /* Set up, it has origins of its own: the sample app's is not one. */
+  g_assert_cmpuint (passkey_call_status (new_id, sesame_server_get_app_origin (get_server ()),
+                                        &reply), ==, 403);
+  g_assert_nonnull (strstr (reply, "origin_not_allowed"));
   g_clear_pointer (&reply, g_free);
 
   check_rp_id_change (new_id);
@@ -612,7 +618,7 @@ test_new_tenant (void)
   dialog = app_test_find_dialog ();
   app_test_respond (dialog, "remove");
   g_assert_null (app_test_find_row (get_view (), "Staging EU"));
-  g_assert_cmpuint (passkey_call_status (new_id, &reply), ==, 401);
+  g_assert_cmpuint (passkey_call_status (new_id, "https://app.example.com", &reply), ==, 401);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "sesame-virtual-key.h"
 #include "sesame-webauthn.h"
 
+#include <cbor.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <string.h>
@@ -908,6 +909,78 @@ test_ctaphid (Fixture      *f,
   g_assert_false (sesame_virtual_key_write_report (f->key, report, sizeof report));
 }
 
+/* A key that answers makeCredential with a credential key that is not a
+ * point on P-256 (found by fuzz-ctap2-reply): libfido2 takes the answer
+ * as it is, and src/fido2 refuses it with an error of its own. */
+static gboolean
+bad_point_answer_cb (const guint8 *request,
+                     gsize         len,
+                     GByteArray   *response,
+                     gpointer      user_data)
+{
+  g_autoptr(GByteArray) auth_data = g_byte_array_new ();
+  guint8 hash[SHA256_DIGEST_LENGTH];
+  guint8 head[5] = { 0x41, 0, 0, 0, 1 };  /* UP | AT, sign count 1 */
+  guint8 aaguid_and_id[16 + 2 + 16] = { [16] = 0, [17] = 16, [18] = 0x42 };
+  guint8 cose[77] = { 0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20 };
+  cbor_item_t *answer;
+  guint8 status = 0;
+  guint8 *cbor = NULL;
+  gsize size = 0, cbor_len;
+
+  if (len == 0 || request[0] != 0x01)
+    return FALSE;
+
+  SHA256 ((const guint8 *) RP_ID, strlen (RP_ID), hash);
+  memset (cose + 10, 0x01, 32);
+  cose[42] = 0x22;
+  cose[43] = 0x58;
+  cose[44] = 0x20;
+  memset (cose + 45, 0x02, 32);
+  g_byte_array_append (auth_data, hash, sizeof hash);
+  g_byte_array_append (auth_data, head, sizeof head);
+  g_byte_array_append (auth_data, aaguid_and_id, sizeof aaguid_and_id);
+  g_byte_array_append (auth_data, cose, sizeof cose);
+
+  answer = cbor_new_definite_map (3);
+  g_assert_true (cbor_map_add (answer, (struct cbor_pair) { cbor_move (cbor_build_uint8 (1)),
+                                                            cbor_move (cbor_build_string ("none")) }));
+  g_assert_true (cbor_map_add (answer, (struct cbor_pair) {
+    cbor_move (cbor_build_uint8 (2)), cbor_move (cbor_build_bytestring (auth_data->data, auth_data->len)) }));
+  g_assert_true (cbor_map_add (answer, (struct cbor_pair) { cbor_move (cbor_build_uint8 (3)),
+                                                            cbor_move (cbor_new_definite_map (0)) }));
+  cbor_len = cbor_serialize_alloc (answer, &cbor, &size);
+  cbor_decref (&answer);
+  g_assert_cmpuint (cbor_len, >, 0);
+  g_byte_array_append (response, &status, 1);
+  g_byte_array_append (response, cbor, cbor_len);
+  free (cbor);
+  return TRUE;
+}
+
+static void
+test_malformed_answer (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SesameSoftAttestationResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SesameSecurityKeyRequest create;
+
+  create_request (f, &create);
+  sesame_virtual_key_set_answer_func (f->key, bad_point_answer_cb, NULL);
+  result = sesame_security_key_make_credential (f->path, &create, NULL, NULL, &error);
+  g_assert_error (error, SESAME_SECURITY_KEY_ERROR, SESAME_SECURITY_KEY_ERROR_FAILED);
+  g_assert_null (result);
+  g_assert_nonnull (strstr (error->message, "malformed"));
+
+  /* The key answers for itself again: a normal registration works. */
+  g_clear_error (&error);
+  sesame_virtual_key_set_answer_func (f->key, NULL, NULL);
+  result = sesame_security_key_make_credential (f->path, &create, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+}
+
 static void
 test_bad_pin_at_plug (void)
 {
@@ -943,6 +1016,7 @@ main (int   argc,
   ADD ("timeout", NULL, test_timeout);
   ADD ("select", NULL, test_select);
   ADD ("ctaphid", NULL, test_ctaphid);
+  ADD ("malformed-answer", NULL, test_malformed_answer);
   g_test_add_func ("/fido2/bad-pin-at-plug", test_bad_pin_at_plug);
 
   return g_test_run ();

@@ -5,6 +5,13 @@ conformance vectors at build time. Standard library only.
 
   gen-fuzz-data.py seeds KIND OUTDIR VECTORS.json...
       KIND: attestation-object, authenticator-data, cose-key, client-data
+  gen-fuzz-data.py http OUTDIR COMMON.h VECTORS.json...
+      raw HTTP requests for fuzz-http, one or more for every route, with
+      the tenant's credentials from COMMON.h (fuzz-http-common.h) and the
+      vectors' credentials in the ceremony bodies
+  gen-fuzz-data.py bridge-options OUTDIR
+      bodies of the relay's messages for create() and get(), as the
+      page's shim writes them (buffers as base64url)
   gen-fuzz-data.py header OUT.h VECTORS.json...
       RP IDs, origins and attestation roots of the vectors, as C arrays,
       so that the registration fuzzer accepts what the vectors are about
@@ -15,6 +22,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import urllib.parse
@@ -174,11 +182,152 @@ def seeds(kind, paths):
 
 
 def write_seeds(kind, outdir, paths):
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
     blobs = seeds(kind, paths)
     if not blobs:
         sys.exit(f'no {kind} seeds in {paths}')
+    write_blobs(outdir, blobs)
+
+
+def http_defines(header):
+    with open(header, encoding='utf-8') as f:
+        return dict(re.findall(r'^#define (FUZZ_HTTP_\w+)\s+"([^"]*)"', f.read(), re.M))
+
+
+def http_seeds(header, paths):
+    d = http_defines(header)
+    token, length = d['FUZZ_HTTP_TOKEN'], d['FUZZ_HTTP_LENGTH']
+    origin, user = d['FUZZ_HTTP_ORIGIN'], d['FUZZ_HTTP_USER_ID']
+    b64 = lambda text: base64.b64encode(text.encode()).decode()
+    tenant = 'Basic ' + b64(d['FUZZ_HTTP_TENANT_ID'])
+    tenant_colon = 'Basic ' + b64(d['FUZZ_HTTP_TENANT_ID'] + ':')
+    secret = 'Basic ' + b64(d['FUZZ_HTTP_SECRET_KEY'] + ':')
+    bearer = 'Bearer ' + token
+
+    def request(method, path, auth=None, body=None, headers=()):
+        lines = [f'{method} {path} HTTP/1.1', 'Host: localhost', f'Origin: {origin}',
+                 'User-Agent: fuzz-http']
+        if auth:
+            lines.append(f'Authorization: {auth}')
+        lines.extend(headers)
+        if body is not None:
+            text = body if isinstance(body, str) else json.dumps(body, separators=(',', ':'))
+            lines += ['Content-Type: application/json', f'Content-Length: {length}']
+        else:
+            text = ''
+        return ('\r\n'.join(lines) + '\r\n\r\n' + text).encode()
+
+    registration, authentication = None, None
+    for case in load_cases(paths):
+        response = case['credential']['response']
+        if registration is None and 'attestationObject' in response:
+            registration = case['credential']
+        if authentication is None and 'authenticatorData' in response:
+            authentication = case['credential']
+
+    out = []
+    for web in ('', '/web'):
+        client = '/v1/client'
+        out += [
+            request('POST', f'{client}/challenge{web}', tenant, {'action': 'signIn'}),
+            request('POST', f'{client}/challenge{web}', tenant_colon,
+                    {'action': 'signIn', 'idempotencyKey': 'k-1'}),
+            request('POST', f'{client}/user-authenticators/passkey/registration-options{web}',
+                    bearer, {'username': 'alice', 'authenticatorAttachment': 'platform'}),
+            request('POST', f'{client}/user-authenticators/passkey{web}', bearer,
+                    {'registrationCredential': registration, 'conditionalCreate': False,
+                     'challengeId': '00000000-0000-4000-8000-000000000000'}),
+            request('POST', f'{client}/user-authenticators/passkey/authentication-options{web}',
+                    tenant, {}),
+            request('POST', f'{client}/user-authenticators/passkey/authentication-options{web}',
+                    bearer, {'challengeId': '00000000-0000-4000-8000-000000000000'}),
+            request('POST', f'{client}/verify/passkey{web}', tenant,
+                    {'authenticationCredential': authentication, 'deviceId': 'device-1',
+                     'challengeId': '00000000-0000-4000-8000-000000000000'}),
+            request('OPTIONS', f'{client}/challenge{web}', headers=(
+                'Access-Control-Request-Method: POST',
+                'Access-Control-Request-Headers: authorization, content-type')),
+        ]
+    users = f'/v1/users/{user}'
+    out += [
+        request('GET', '/v1/client/user-authenticators/passkey?credentialIds=AAAA,-R85HbTJ',
+                tenant, headers=('Content-Type: application/json',)),
+        request('GET', '/v1/client/user-authenticators', bearer),
+        request('POST', f'{users}/actions/signIn', secret,
+                {'idempotencyKey': 'k-2', 'username': 'alice', 'displayName': 'Alice',
+                 'scope': 'add:authenticators', 'custom': {'plan': 'free'}}),
+        request('POST', '/v1/validate', secret, {'token': token, 'action': 'signUp'}),
+        request('GET', '/v1/users?username=alice&limit=5&lastEvaluatedUserId=a', secret),
+        request('GET', users, secret),
+        request('PATCH', users, secret, {'username': 'alice2', 'displayName': 'Alice Two'}),
+        request('DELETE', '/v1/users/someone-else', secret),
+        request('GET', f'{users}/authenticators', secret),
+        request('DELETE', f'{users}/authenticators/00000000-0000-4000-8000-000000000000', secret),
+        request('GET', f'{users}/actions/signUp/k-1', secret),
+        request('PATCH', f'{users}/actions/signIn/k-2', secret, {'state': 'ALLOW'}),
+        request('GET', f'{users}/actions?fromDate=2024-01-31T12:00:00Z&codes=signIn,signUp'
+                       '&state=ALLOW', secret),
+        request('GET', '/'),
+        request('HEAD', '/sesame.js'),
+        request('GET', '/v1/nothing/here', tenant),
+        request('PUT', '/v1/validate', secret, {}),
+        # The request line and framing themselves.
+        b'POST /v1/validate HTTP/1.1\r\nHost: localhost\r\nAuthorization: ' + secret.encode() +
+        b'\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n'
+        b'2\r\n{}\r\n0\r\n\r\n',
+        b'GET /v1/users HTTP/1.0\r\n\r\n',
+    ]
+    return out
+
+
+def write_http_seeds(outdir, header, paths):
+    write_blobs(outdir, http_seeds(header, paths))
+
+
+def bridge_options_seeds():
+    def b64u(data):
+        return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+    challenge = b64u(hashlib.sha256(b'challenge').digest())
+    user_id = b64u(b'user-1234')
+    cred_id = b64u(hashlib.sha256(b'credential').digest())
+    create = {
+        'rp': {'name': 'Sesame'},
+        'user': {'id': user_id, 'name': 'alice', 'displayName': 'Alice'},
+        'challenge': challenge,
+        'pubKeyCredParams': [{'type': 'public-key', 'alg': -7}, {'type': 'public-key', 'alg': -257}],
+    }
+    full = dict(create, rp={'name': 'Sesame', 'id': 'localhost'}, timeout=60000,
+                excludeCredentials=[{'type': 'public-key', 'id': cred_id,
+                                     'transports': ['internal', 'hybrid']}],
+                authenticatorSelection={'authenticatorAttachment': 'platform',
+                                        'residentKey': 'required', 'requireResidentKey': True,
+                                        'userVerification': 'required'},
+                attestation='direct', extensions={'credProps': True}, hints=['client-device'])
+    suffix = dict(create, rp={'name': 'Example', 'id': 'example.co.uk'},
+                  user={'id': user_id, 'name': 'bob@example.co.uk', 'displayName': 'Bob \u00e9'},
+                  authenticatorSelection={'residentKey': 'discouraged',
+                                          'userVerification': 'discouraged'},
+                  attestation='none', pubKeyCredParams=[])
+    get = {'challenge': challenge}
+    get_full = {'challenge': challenge, 'rpId': 'localhost', 'timeout': 1.5e4,
+                'userVerification': 'preferred',
+                'allowCredentials': [{'type': 'public-key', 'id': cred_id, 'transports': ['usb']},
+                                     {'type': 'other', 'id': cred_id}]}
+    get_suffix = {'challenge': challenge, 'rpId': 'login.example.co.uk', 'allowCredentials': []}
+    bodies = [
+        {'kind': 'create', 'id': 1, 'publicKey': create},
+        {'kind': 'create', 'id': 2, 'publicKey': full},
+        {'kind': 'create', 'id': 3, 'publicKey': suffix},
+        {'kind': 'get', 'id': 4, 'publicKey': get},
+        {'kind': 'get', 'id': 5, 'publicKey': get_full},
+        {'kind': 'get', 'id': 6, 'publicKey': get_suffix, 'mediation': 'conditional'},
+    ]
+    return [json.dumps(b, separators=(',', ':')).encode() for b in bodies]
+
+
+def write_blobs(outdir, blobs):
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
     for blob in blobs:
         name = hashlib.sha1(blob).hexdigest()
         with open(os.path.join(outdir, name), 'wb') as f:
@@ -241,6 +390,10 @@ def write_header(out, paths):
 def main(argv):
     if len(argv) >= 4 and argv[1] == 'seeds':
         write_seeds(argv[2], argv[3], argv[4:])
+    elif len(argv) == 3 and argv[1] == 'bridge-options':
+        write_blobs(argv[2], bridge_options_seeds())
+    elif len(argv) >= 4 and argv[1] == 'http':
+        write_http_seeds(argv[2], argv[3], argv[4:])
     elif len(argv) >= 3 and argv[1] == 'header':
         write_header(argv[2], argv[3:])
     else:

@@ -7,6 +7,13 @@ a timeout; the reproducer is kept under ARTIFACTS.
 
   run-fuzzer.py FUZZER SEEDS ARTIFACTS SECONDS [LIBFUZZER-OPTION...]
 
+With SESAME_FUZZ_LEAK_REPLAY=1 in the environment, the fuzzing runs with
+leak detection off and the corpus it ends with is then replayed once with
+LeakSanitizer on and full malloc stacks, so that the suppressions of
+lsan.supp (which name third-party functions deep in those stacks) apply:
+for a target whose every input goes through libsoup, that is much faster
+than unwinding every malloc while fuzzing.
+
 Or replays, once each, the saved reproducers of that target (the files in
 CRASHES named after it, e.g. crashes/token-*), so that a fixed bug stays
 fixed:
@@ -21,13 +28,17 @@ import sys
 import tempfile
 
 
-def sanitizer_env():
+def sanitizer_env(full_stacks=False):
     env = dict(os.environ)
     # GLib 2.74 still has its slice allocator, which hides overflows and
     # leaks from AddressSanitizer.
     env.setdefault('G_SLICE', 'always-malloc')
     env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:symbolize=1')
     env.setdefault('UBSAN_OPTIONS', 'halt_on_error=1:print_stacktrace=1')
+    if full_stacks:
+        # Suppressions match functions of libraries built without frame
+        # pointers, which only the slow unwinder finds.
+        env['ASAN_OPTIONS'] += ':fast_unwind_on_malloc=0'
     return env
 
 
@@ -40,7 +51,7 @@ def replay(fuzzer, crashes):
         return 0
     failed = []
     for f in files:
-        result = subprocess.run([fuzzer, f], env=sanitizer_env())
+        result = subprocess.run([fuzzer, f], env=sanitizer_env(full_stacks=True))
         if result.returncode != 0:
             failed.append(f)
     for f in failed:
@@ -60,7 +71,11 @@ def main(argv):
     os.makedirs(artifacts, exist_ok=True)
     earlier = set(os.listdir(artifacts))
 
+    leak_replay = os.environ.get('SESAME_FUZZ_LEAK_REPLAY') == '1'
     env = sanitizer_env()
+    if leak_replay:
+        env['ASAN_OPTIONS'] = env['ASAN_OPTIONS'].replace('detect_leaks=1', 'detect_leaks=0')
+        extra = ['-detect_leaks=0', *extra]
     with tempfile.TemporaryDirectory(prefix=f'sesame-{name}-') as tmp:
         corpus = os.path.join(tmp, 'corpus')
         if os.path.isdir(seeds):
@@ -79,6 +94,18 @@ def main(argv):
         ]
         print('$', ' '.join(command), flush=True)
         result = subprocess.run(command, env=env, cwd=tmp)
+        if result.returncode == 0 and leak_replay:
+            command = [
+                fuzzer,
+                '-runs=0',
+                '-rss_limit_mb=2048',
+                '-timeout=10',
+                f'-artifact_prefix={os.path.join(artifacts, name)}-',
+                *[o for o in extra if not o.startswith('-dict=') and o != '-detect_leaks=0'],
+                corpus,
+            ]
+            print('$ (leak check of the corpus)', ' '.join(command), flush=True)
+            result = subprocess.run(command, env=sanitizer_env(full_stacks=True), cwd=tmp)
 
     if result.returncode != 0:
         found = sorted(set(os.listdir(artifacts)) - earlier)

@@ -10,24 +10,11 @@
 #include <json-glib/json-glib.h>
 #include <webkit/webkit.h>
 
+#include "sesame-credential-options.h"
 #include "sesame-credential-request.h"
 #include "sesame-soft-authenticator.h"
 
 G_BEGIN_DECLS
-
-/* Limits on what a page may send; a browser has similar ones. */
-#define SESAME_REQUEST_MAX_CHALLENGE     4096
-#define SESAME_REQUEST_MAX_ID            1024
-#define SESAME_REQUEST_MAX_USER_ID       64
-#define SESAME_REQUEST_MAX_STRING        1024
-#define SESAME_REQUEST_MAX_DESCRIPTORS   64
-
-/* Modal requests: Chrome's default and range, in milliseconds. The lower
- * bound is lower than Chrome's 10 s because Sesame is where developers
- * try out their timeout handling. */
-#define SESAME_REQUEST_DEFAULT_TIMEOUT_MS 300000
-#define SESAME_REQUEST_MIN_TIMEOUT_MS       1000
-#define SESAME_REQUEST_MAX_TIMEOUT_MS     600000
 
 /*
  * Checks @public_key (the page's options, buffers as base64url strings)
@@ -43,10 +30,6 @@ SesameCredentialRequest *sesame_credential_request_new_from_json (SesameCredenti
                                                                   JsonObject                 *public_key,
                                                                   gboolean                    conditional,
                                                                   GError                    **error);
-
-/* A JSON number (integer or not) in @node; FALSE for anything else. */
-gboolean sesame_credential_request_json_number (JsonNode *node,
-                                                double   *out);
 
 /* Makes the answer of a get() carry @failure (before it is accepted). */
 void     sesame_credential_request_set_injected_failure (SesameCredentialRequest *self,

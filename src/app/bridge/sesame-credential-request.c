@@ -4,7 +4,6 @@
 
 #include "sesame-credential-request-private.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "sesame-base64.h"
@@ -15,13 +14,6 @@
 
 #define AUTHENTICATOR_NAME "Sesame passkeys"
 
-typedef enum
-{
-  USER_VERIFICATION_DISCOURAGED,
-  USER_VERIFICATION_PREFERRED,
-  USER_VERIFICATION_REQUIRED,
-} UserVerification;
-
 struct _SesameCredentialRequest
 {
   GObject parent_instance;
@@ -29,28 +21,10 @@ struct _SesameCredentialRequest
   SesameCredentialRequestKind    kind;
   SesameCredentialRequestOutcome outcome;
   SesameSoftAuthenticator       *authenticator;
+  SesameCredentialOptions       *opts;       /* what the page asked for, read */
+  GPtrArray                     *candidates; /* SesameCredentialCandidate */
+  gboolean                       conditional;
 
-  char     *origin;
-  char     *rp_id;
-  char     *rp_name;
-  char     *user_name;
-  char     *user_display_name;
-  GBytes   *user_handle;
-  GBytes   *client_data_json;
-  GBytes   *client_data_hash;
-
-  GArray   *algorithms;      /* int, the RP's order */
-  GPtrArray *credential_ids; /* GBytes: exclude list (create) or allow list (get) */
-  GPtrArray *candidates;     /* SesameCredentialCandidate */
-
-  UserVerification user_verification;
-  gboolean resident_key;
-  gboolean cred_props;
-  SesameSoftAttestation attestation;
-  gboolean conditional;
-  guint    timeout_ms;
-
-  GBytes   *challenge;
   SesameInjectedFailure injected;
   JsonNode *options;         /* the page's publicKey options, as sent */
   JsonNode *credential;      /* the credential the page got, toJSON() form; NULL: none */
@@ -114,18 +88,8 @@ sesame_credential_request_finalize (GObject *object)
   g_clear_object (&self->context);
   g_clear_object (&self->authenticator);
   g_clear_object (&self->key_cancellable);
-  g_free (self->origin);
-  g_free (self->rp_id);
-  g_free (self->rp_name);
-  g_free (self->user_name);
-  g_free (self->user_display_name);
-  g_clear_pointer (&self->user_handle, g_bytes_unref);
-  g_clear_pointer (&self->client_data_json, g_bytes_unref);
-  g_clear_pointer (&self->client_data_hash, g_bytes_unref);
-  g_clear_pointer (&self->algorithms, g_array_unref);
-  g_clear_pointer (&self->credential_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->opts, sesame_credential_options_free);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
-  g_clear_pointer (&self->challenge, g_bytes_unref);
   g_clear_pointer (&self->options, json_node_unref);
   g_clear_pointer (&self->credential, json_node_unref);
   g_clear_error (&self->error);
@@ -152,438 +116,7 @@ static void
 sesame_credential_request_init (SesameCredentialRequest *self)
 {
   self->outcome = SESAME_CREDENTIAL_REQUEST_PENDING;
-  self->algorithms = g_array_new (FALSE, FALSE, sizeof (int));
-  self->credential_ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_credential_candidate_free);
-  self->user_verification = USER_VERIFICATION_PREFERRED;
-}
-
-/* Reading the page's options. Every member is checked for its type and
- * size; a wrong one is a TypeError, as WebIDL conversion gives in a
- * browser. */
-
-static gboolean G_GNUC_PRINTF (2, 3)
-type_error (GError    **error,
-            const char *format,
-            ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error_literal (error, SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_TYPE, message);
-  return FALSE;
-}
-
-/* @member of @object: NULL when absent (or null, which a JSON encoding of
- * an omitted member may give); a TypeError when of another JSON type. */
-static JsonNode *
-get_member (JsonObject  *object,
-            const char  *name,
-            JsonNodeType type,
-            gboolean     required,
-            GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        type_error (error, "Required member '%s' is missing", name);
-      return NULL;
-    }
-
-  if (json_node_get_node_type (node) != type ||
-      (type == JSON_NODE_VALUE && json_node_get_value_type (node) != G_TYPE_STRING))
-    {
-      type_error (error, "Member '%s' has the wrong type", name);
-      return NULL;
-    }
-
-  return node;
-}
-
-static gboolean
-read_string (JsonObject  *object,
-             const char  *name,
-             gboolean     required,
-             char       **out,
-             GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, name, JSON_NODE_VALUE, required, &local_error);
-  const char *value;
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-
-  value = json_node_get_string (node);
-  if (strlen (value) > SESAME_REQUEST_MAX_STRING)
-    return type_error (error, "Member '%s' is longer than %d bytes", name, SESAME_REQUEST_MAX_STRING);
-
-  *out = g_strdup (value);
-  return TRUE;
-}
-
-static gboolean
-read_buffer (JsonObject  *object,
-             const char  *name,
-             gboolean     required,
-             gsize        max_len,
-             GBytes     **out,
-             GError     **error)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  JsonNode *node = get_member (object, name, JSON_NODE_VALUE, required, &local_error);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-
-  /* 4 characters carry 3 bytes: refuse before decoding something huge. */
-  if (strlen (json_node_get_string (node)) > (max_len + 2) / 3 * 4)
-    return type_error (error, "Member '%s' is larger than %" G_GSIZE_FORMAT " bytes", name, max_len);
-
-  bytes = sesame_base64url_decode (json_node_get_string (node), &local_error);
-  if (bytes == NULL)
-    return type_error (error, "Member '%s' is not a buffer: %s", name, local_error->message);
-  if (g_bytes_get_size (bytes) > max_len)
-    return type_error (error, "Member '%s' is larger than %" G_GSIZE_FORMAT " bytes", name, max_len);
-
-  *out = g_steal_pointer (&bytes);
-  return TRUE;
-}
-
-static gboolean
-read_object (JsonObject  *object,
-             const char  *name,
-             gboolean     required,
-             JsonObject **out,
-             GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, name, JSON_NODE_OBJECT, required, &local_error);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  *out = node ? json_node_get_object (node) : NULL;
-  return TRUE;
-}
-
-static gboolean
-read_array (JsonObject  *object,
-            const char  *name,
-            gboolean     required,
-            guint        max_len,
-            JsonArray  **out,
-            GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, name, JSON_NODE_ARRAY, required, &local_error);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-
-  if (json_array_get_length (json_node_get_array (node)) > max_len)
-    return type_error (error, "Member '%s' has more than %u entries", name, max_len);
-
-  *out = json_node_get_array (node);
-  return TRUE;
-}
-
-static gboolean
-read_bool (JsonObject  *object,
-           const char  *name,
-           gboolean    *out,
-           GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return type_error (error, "Member '%s' is not a boolean", name);
-
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
-
-gboolean
-sesame_credential_request_json_number (JsonNode *node,
-                                       double   *out)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *out = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *out = json_node_get_double (node);
-  else
-    return FALSE;
-
-  return TRUE;
-}
-
-/* A number member; NaN when absent. */
-static gboolean
-read_number (JsonObject  *object,
-             const char  *name,
-             double      *out,
-             GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  *out = NAN;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!sesame_credential_request_json_number (node, out))
-    return type_error (error, "Member '%s' is not a number", name);
-
-  return TRUE;
-}
-
-/* PublicKeyCredentialDescriptor lists: entries of another type than
- * "public-key" are skipped, as the spec says. */
-static gboolean
-read_descriptors (JsonObject  *object,
-                  const char  *name,
-                  GPtrArray   *ids,
-                  GError     **error)
-{
-  JsonArray *array;
-
-  if (!read_array (object, name, FALSE, SESAME_REQUEST_MAX_DESCRIPTORS, &array, error))
-    return FALSE;
-  if (array == NULL)
-    return TRUE;
-
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      g_autofree char *type = NULL;
-      g_autoptr(GBytes) id = NULL;
-      JsonArray *transports;
-      JsonObject *descriptor;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return type_error (error, "'%s' entry %u is not an object", name, i);
-      descriptor = json_node_get_object (node);
-
-      if (!read_string (descriptor, "type", TRUE, &type, error) ||
-          !read_buffer (descriptor, "id", TRUE, SESAME_REQUEST_MAX_ID, &id, error) ||
-          !read_array (descriptor, "transports", FALSE, 16, &transports, error))
-        return FALSE;
-
-      if (transports != NULL)
-        {
-          for (guint j = 0; j < json_array_get_length (transports); j++)
-            {
-              JsonNode *transport = json_array_get_element (transports, j);
-
-              if (!JSON_NODE_HOLDS_VALUE (transport) ||
-                  json_node_get_value_type (transport) != G_TYPE_STRING ||
-                  strlen (json_node_get_string (transport)) > 64)
-                return type_error (error, "'%s' entry %u has a malformed transport", name, i);
-            }
-        }
-
-      if (g_str_equal (type, "public-key"))
-        g_ptr_array_add (ids, g_steal_pointer (&id));
-    }
-
-  return TRUE;
-}
-
-static UserVerification
-parse_user_verification (const char *value)
-{
-  /* Unknown enum values in a dictionary's DOMString member fall back to
-   * the default, as browsers do. */
-  if (g_strcmp0 (value, "required") == 0)
-    return USER_VERIFICATION_REQUIRED;
-  if (g_strcmp0 (value, "discouraged") == 0)
-    return USER_VERIFICATION_DISCOURAGED;
-  return USER_VERIFICATION_PREFERRED;
-}
-
-static gboolean
-read_timeout (SesameCredentialRequest  *self,
-              JsonObject               *public_key,
-              GError                  **error)
-{
-  double timeout;
-
-  if (!read_number (public_key, "timeout", &timeout, error))
-    return FALSE;
-
-  if (isnan (timeout) || timeout <= 0)
-    self->timeout_ms = SESAME_REQUEST_DEFAULT_TIMEOUT_MS;
-  else
-    self->timeout_ms = (guint) CLAMP (timeout, SESAME_REQUEST_MIN_TIMEOUT_MS, SESAME_REQUEST_MAX_TIMEOUT_MS);
-
-  return TRUE;
-}
-
-static gboolean
-read_create_options (SesameCredentialRequest  *self,
-                     JsonObject               *public_key,
-                     const char               *host,
-                     GError                  **error)
-{
-  g_autofree char *requested_rp_id = NULL;
-  g_autofree char *attestation = NULL;
-  g_autofree char *resident_key = NULL;
-  g_autofree char *user_verification = NULL;
-  g_autofree char *attachment = NULL;
-  JsonObject *rp, *user, *selection, *extensions;
-  JsonArray *params;
-  guint n_params;
-
-  if (!read_object (public_key, "rp", TRUE, &rp, error) ||
-      !read_string (rp, "name", TRUE, &self->rp_name, error) ||
-      !read_string (rp, "id", FALSE, &requested_rp_id, error))
-    return FALSE;
-
-  if (!read_object (public_key, "user", TRUE, &user, error) ||
-      !read_buffer (user, "id", TRUE, SESAME_REQUEST_MAX_USER_ID, &self->user_handle, error) ||
-      !read_string (user, "name", TRUE, &self->user_name, error) ||
-      !read_string (user, "displayName", TRUE, &self->user_display_name, error))
-    return FALSE;
-
-  if (g_bytes_get_size (self->user_handle) == 0)
-    return type_error (error, "user.id must be 1 to %d bytes", SESAME_REQUEST_MAX_USER_ID);
-
-  if (!read_array (public_key, "pubKeyCredParams", TRUE, SESAME_REQUEST_MAX_DESCRIPTORS, &params, error))
-    return FALSE;
-
-  n_params = json_array_get_length (params);
-  for (guint i = 0; i < n_params; i++)
-    {
-      JsonNode *node = json_array_get_element (params, i);
-      g_autofree char *type = NULL;
-      double alg;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return type_error (error, "pubKeyCredParams entry %u is not an object", i);
-      if (!read_string (json_node_get_object (node), "type", TRUE, &type, error) ||
-          !read_number (json_node_get_object (node), "alg", &alg, error))
-        return FALSE;
-      if (isnan (alg) || alg != floor (alg) || alg < G_MININT32 || alg > G_MAXINT32)
-        return type_error (error, "pubKeyCredParams entry %u has no integer alg", i);
-
-      if (g_str_equal (type, "public-key"))
-        {
-          int value = (int) alg;
-          g_array_append_val (self->algorithms, value);
-        }
-    }
-
-  if (n_params == 0)
-    {
-      /* The spec's default when the RP lists nothing: ES256, then RS256. */
-      static const int defaults[] = { -7, -257 };
-      g_array_append_vals (self->algorithms, defaults, G_N_ELEMENTS (defaults));
-    }
-  else if (self->algorithms->len == 0)
-    {
-      g_set_error (error, SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_NOT_SUPPORTED,
-                   "No entry of pubKeyCredParams is of type public-key");
-      return FALSE;
-    }
-
-  if (!read_descriptors (public_key, "excludeCredentials", self->credential_ids, error))
-    return FALSE;
-
-  if (!read_object (public_key, "authenticatorSelection", FALSE, &selection, error))
-    return FALSE;
-  if (selection != NULL)
-    {
-      gboolean require_resident_key = FALSE;
-
-      if (!read_string (selection, "authenticatorAttachment", FALSE, &attachment, error) ||
-          !read_string (selection, "residentKey", FALSE, &resident_key, error) ||
-          !read_bool (selection, "requireResidentKey", &require_resident_key, error) ||
-          !read_string (selection, "userVerification", FALSE, &user_verification, error))
-        return FALSE;
-
-      /* residentKey wins over the older requireResidentKey when given. */
-      if (resident_key != NULL)
-        self->resident_key = g_str_equal (resident_key, "required") || g_str_equal (resident_key, "preferred");
-      else
-        self->resident_key = require_resident_key;
-      self->user_verification = parse_user_verification (user_verification);
-    }
-
-  if (!read_string (public_key, "attestation", FALSE, &attestation, error))
-    return FALSE;
-  /* Self attestation is all this authenticator has; "none" (and anything
-   * unknown, the default) gets none. */
-  if (attestation != NULL &&
-      (g_str_equal (attestation, "direct") || g_str_equal (attestation, "indirect") ||
-       g_str_equal (attestation, "enterprise")))
-    self->attestation = SESAME_SOFT_ATTESTATION_PACKED_SELF;
-  else
-    self->attestation = SESAME_SOFT_ATTESTATION_NONE;
-
-  if (!read_object (public_key, "extensions", FALSE, &extensions, error))
-    return FALSE;
-  if (extensions != NULL && !read_bool (extensions, "credProps", &self->cred_props, error))
-    return FALSE;
-
-  self->rp_id = sesame_rp_id_resolve (requested_rp_id, host, error);
-  return self->rp_id != NULL;
-}
-
-static gboolean
-read_get_options (SesameCredentialRequest  *self,
-                  JsonObject               *public_key,
-                  const char               *host,
-                  GError                  **error)
-{
-  g_autofree char *requested_rp_id = NULL;
-  g_autofree char *user_verification = NULL;
-
-  if (!read_string (public_key, "rpId", FALSE, &requested_rp_id, error) ||
-      !read_descriptors (public_key, "allowCredentials", self->credential_ids, error) ||
-      !read_string (public_key, "userVerification", FALSE, &user_verification, error))
-    return FALSE;
-
-  self->user_verification = parse_user_verification (user_verification);
-  self->rp_id = sesame_rp_id_resolve (requested_rp_id, host, error);
-  return self->rp_id != NULL;
 }
 
 static gboolean
@@ -605,7 +138,7 @@ collect_candidates (SesameCredentialRequest  *self,
   g_autoptr(GPtrArray) held = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  held = sesame_soft_authenticator_list_credentials (self->authenticator, self->rp_id, &local_error);
+  held = sesame_soft_authenticator_list_credentials (self->authenticator, self->opts->rp_id, &local_error);
   if (held == NULL)
     {
       g_set_error (error, SESAME_BRIDGE_ERROR, SESAME_BRIDGE_ERROR_UNKNOWN,
@@ -623,52 +156,13 @@ collect_candidates (SesameCredentialRequest  *self,
         .authenticator_name = (char *) AUTHENTICATOR_NAME,
       };
 
-      if (self->credential_ids->len > 0 && !id_in_list (self->credential_ids, credential->credential_id))
+      if (self->opts->credential_ids->len > 0 && !id_in_list (self->opts->credential_ids, credential->credential_id))
         continue;
 
       g_ptr_array_add (self->candidates, sesame_credential_candidate_copy (&candidate));
     }
 
   return TRUE;
-}
-
-/* clientDataJSON as browsers write it, members in their order. */
-static void
-build_client_data (SesameCredentialRequest *self,
-                   GBytes                  *challenge,
-                   const char              *origin)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree char *challenge_text = sesame_base64url_encode_bytes (challenge);
-  g_autofree char *text = NULL;
-  guint8 digest[32];
-  gsize digest_len = sizeof digest;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, self->kind == SESAME_CREDENTIAL_REQUEST_CREATE
-                                          ? "webauthn.create" : "webauthn.get");
-  json_builder_set_member_name (builder, "challenge");
-  json_builder_add_string_value (builder, challenge_text);
-  json_builder_set_member_name (builder, "origin");
-  json_builder_add_string_value (builder, origin);
-  json_builder_set_member_name (builder, "crossOrigin");
-  json_builder_add_boolean_value (builder, FALSE);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-
-  g_checksum_update (checksum, (const guint8 *) text, strlen (text));
-  g_checksum_get_digest (checksum, digest, &digest_len);
-
-  g_clear_pointer (&self->client_data_hash, g_bytes_unref);
-  g_clear_pointer (&self->client_data_json, g_bytes_unref);
-  self->client_data_hash = g_bytes_new (digest, digest_len);
-  digest_len = strlen (text);
-  self->client_data_json = g_bytes_new_take (g_steal_pointer (&text), digest_len);
 }
 
 SesameCredentialRequest *
@@ -681,36 +175,25 @@ sesame_credential_request_new_from_json (SesameCredentialRequestKind kind,
                                          GError                    **error)
 {
   g_autoptr(SesameCredentialRequest) self = NULL;
-  g_autoptr(GBytes) challenge = NULL;
-  gboolean ok;
+  g_autoptr(SesameCredentialOptions) opts = NULL;
 
   g_return_val_if_fail (SESAME_IS_SOFT_AUTHENTICATOR (authenticator), NULL);
-  g_return_val_if_fail (origin != NULL, NULL);
-  g_return_val_if_fail (host != NULL, NULL);
-  g_return_val_if_fail (public_key != NULL, NULL);
   g_return_val_if_fail (!conditional || kind == SESAME_CREDENTIAL_REQUEST_GET, NULL);
+
+  opts = sesame_credential_options_parse (kind, origin, host, public_key, error);
+  if (opts == NULL)
+    return NULL;
 
   self = g_object_new (SESAME_TYPE_CREDENTIAL_REQUEST, NULL);
   self->kind = kind;
   self->authenticator = g_object_ref (authenticator);
-  self->origin = g_strdup (origin);
+  self->opts = g_steal_pointer (&opts);
   self->conditional = conditional;
 
-  if (!read_buffer (public_key, "challenge", TRUE, SESAME_REQUEST_MAX_CHALLENGE, &challenge, error) ||
-      !read_timeout (self, public_key, error))
+  if (kind == SESAME_CREDENTIAL_REQUEST_GET && !collect_candidates (self, error))
     return NULL;
 
-  if (kind == SESAME_CREDENTIAL_REQUEST_CREATE)
-    ok = read_create_options (self, public_key, host, error);
-  else
-    ok = read_get_options (self, public_key, host, error) && collect_candidates (self, error);
-  if (!ok)
-    return NULL;
-
-  build_client_data (self, challenge, self->origin);
-  self->challenge = g_steal_pointer (&challenge);
   self->options = json_node_init_object (json_node_alloc (), public_key);
-
   return g_steal_pointer (&self);
 }
 
@@ -747,7 +230,7 @@ sesame_credential_request_start (SesameCredentialRequest  *self,
   /* A conditional request waits as long as the page stays: the user may
    * come to the sign-in field at any time. */
   if (!self->conditional)
-    self->timeout_id = g_timeout_add (self->timeout_ms, timeout_cb, self);
+    self->timeout_id = g_timeout_add (self->opts->timeout_ms, timeout_cb, self);
 }
 
 /* Leaves PENDING. The caller answered the page (or decided not to). */
@@ -856,9 +339,9 @@ sesame_credential_request_set_injected_failure (SesameCredentialRequest *self,
 
   self->injected = failure;
   /* The page's own origin, or the wrong one the answer is to claim. */
-  build_client_data (self, self->challenge,
-                     failure == SESAME_INJECTED_FAILURE_WRONG_ORIGIN ? SESAME_INJECTED_WRONG_ORIGIN
-                                                                     : self->origin);
+  sesame_credential_options_build_client_data (self->opts,
+                                               failure == SESAME_INJECTED_FAILURE_WRONG_ORIGIN
+                                               ? SESAME_INJECTED_WRONG_ORIGIN : self->opts->origin);
 }
 
 SesameInjectedFailure
@@ -897,7 +380,7 @@ sesame_credential_request_get_client_data_json (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->client_data_json;
+  return self->opts->client_data_json;
 }
 
 SesameCredentialRequestKind
@@ -921,7 +404,7 @@ sesame_credential_request_get_origin (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->origin;
+  return self->opts->origin;
 }
 
 const char *
@@ -929,7 +412,7 @@ sesame_credential_request_get_rp_id (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->rp_id;
+  return self->opts->rp_id;
 }
 
 const char *
@@ -937,7 +420,7 @@ sesame_credential_request_get_rp_name (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->rp_name;
+  return self->opts->rp_name;
 }
 
 const char *
@@ -945,7 +428,7 @@ sesame_credential_request_get_user_name (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->user_name;
+  return self->opts->user_name;
 }
 
 const char *
@@ -953,7 +436,7 @@ sesame_credential_request_get_user_display_name (SesameCredentialRequest *self)
 {
   g_return_val_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self), NULL);
 
-  return self->user_display_name;
+  return self->opts->user_display_name;
 }
 
 gboolean
@@ -979,7 +462,7 @@ sesame_credential_request_wants_pin (SesameCredentialRequest *self)
       SESAME_SOFT_USER_VERIFICATION_PIN)
     return FALSE;
 
-  return self->user_verification != USER_VERIFICATION_DISCOURAGED;
+  return self->opts->user_verification != SESAME_CREDENTIAL_UV_DISCOURAGED;
 }
 
 GPtrArray *
@@ -1050,7 +533,7 @@ answer_attestation (SesameCredentialRequest     *self,
 
   json_builder_set_member_name (builder, "response");
   json_builder_begin_object (builder);
-  add_buffer (builder, "clientDataJSON", self->client_data_json);
+  add_buffer (builder, "clientDataJSON", self->opts->client_data_json);
   add_buffer (builder, "attestationObject", result->attestation_object);
   add_buffer (builder, "authenticatorData", result->authenticator_data);
   add_buffer (builder, "publicKey", result->public_key_der);
@@ -1064,14 +547,14 @@ answer_attestation (SesameCredentialRequest     *self,
 
   json_builder_set_member_name (builder, "clientExtensionResults");
   json_builder_begin_object (builder);
-  if (self->cred_props)
+  if (self->opts->cred_props)
     {
       /* Every credential the built-in store makes is discoverable; a
        * security key makes one when the RP asked for it. */
       json_builder_set_member_name (builder, "credProps");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "rk");
-      json_builder_add_boolean_value (builder, !security_key || self->resident_key);
+      json_builder_add_boolean_value (builder, !security_key || self->opts->resident_key);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -1093,7 +576,7 @@ answer_assertion (SesameCredentialRequest   *self,
 
   json_builder_set_member_name (builder, "response");
   json_builder_begin_object (builder);
-  add_buffer (builder, "clientDataJSON", self->client_data_json);
+  add_buffer (builder, "clientDataJSON", self->opts->client_data_json);
   add_buffer (builder, "authenticatorData", result->authenticator_data);
   add_buffer (builder, "signature", result->signature);
   if (result->user_handle != NULL)
@@ -1153,19 +636,19 @@ sesame_credential_request_accept (SesameCredentialRequest  *self,
     {
       g_autoptr(SesameSoftAttestationResult) result = NULL;
       SesameSoftMakeCredential make = {
-        .client_data_hash = self->client_data_hash,
-        .rp_id = self->rp_id,
-        .rp_name = self->rp_name,
-        .user_handle = self->user_handle,
-        .user_name = self->user_name,
-        .user_display_name = self->user_display_name,
-        .algorithms = (const int *) (gpointer) self->algorithms->data,
-        .n_algorithms = self->algorithms->len,
-        .exclude_list = self->credential_ids,
-        .resident_key = self->resident_key,
+        .client_data_hash = self->opts->client_data_hash,
+        .rp_id = self->opts->rp_id,
+        .rp_name = self->opts->rp_name,
+        .user_handle = self->opts->user_handle,
+        .user_name = self->opts->user_name,
+        .user_display_name = self->opts->user_display_name,
+        .algorithms = (const int *) (gpointer) self->opts->algorithms->data,
+        .n_algorithms = self->opts->algorithms->len,
+        .exclude_list = self->opts->credential_ids,
+        .resident_key = self->opts->resident_key,
         .user_verification = user_verification,
         .pin = user_verification ? pin : NULL,
-        .attestation = self->attestation,
+        .attestation = self->opts->attestation,
       };
 
       result = sesame_soft_authenticator_make_credential (self->authenticator, &make, &local_error);
@@ -1179,9 +662,9 @@ sesame_credential_request_accept (SesameCredentialRequest  *self,
     {
       g_autoptr(SesameSoftAssertionResult) result = NULL;
       SesameSoftGetAssertion get = {
-        .client_data_hash = self->client_data_hash,
-        .rp_id = self->rp_id,
-        .allow_list = self->credential_ids,
+        .client_data_hash = self->opts->client_data_hash,
+        .rp_id = self->opts->rp_id,
+        .allow_list = self->opts->credential_ids,
         .credential_id = credential_id,
         .user_verification = user_verification,
         .pin = user_verification ? pin : NULL,
@@ -1264,13 +747,13 @@ is_retryable_on_key (const GError *error)
 }
 
 static SesameSecurityKeyUserVerification
-key_user_verification (UserVerification user_verification)
+key_user_verification (SesameCredentialUserVerification user_verification)
 {
   switch (user_verification)
     {
-    case USER_VERIFICATION_REQUIRED: return SESAME_SECURITY_KEY_UV_REQUIRED;
-    case USER_VERIFICATION_DISCOURAGED: return SESAME_SECURITY_KEY_UV_DISCOURAGED;
-    case USER_VERIFICATION_PREFERRED:
+    case SESAME_CREDENTIAL_UV_REQUIRED: return SESAME_SECURITY_KEY_UV_REQUIRED;
+    case SESAME_CREDENTIAL_UV_DISCOURAGED: return SESAME_SECURITY_KEY_UV_DISCOURAGED;
+    case SESAME_CREDENTIAL_UV_PREFERRED:
     default:
       return SESAME_SECURITY_KEY_UV_PREFERRED;
     }
@@ -1331,19 +814,19 @@ sesame_credential_request_accept_security_key_async (SesameCredentialRequest *se
 {
   g_autoptr(GTask) task = NULL;
   SesameSecurityKeyRequest request = {
-    .client_data_hash = self->client_data_hash,
-    .rp_id = self->rp_id,
-    .timeout_ms = (int) self->timeout_ms,
-    .user_verification = key_user_verification (self->user_verification),
+    .client_data_hash = self->opts->client_data_hash,
+    .rp_id = self->opts->rp_id,
+    .timeout_ms = (int) self->opts->timeout_ms,
+    .user_verification = key_user_verification (self->opts->user_verification),
     .pin = pin,
-    .rp_name = self->rp_name,
-    .user_handle = self->user_handle,
-    .user_name = self->user_name,
-    .user_display_name = self->user_display_name,
-    .algorithms = (const int *) (gpointer) self->algorithms->data,
-    .n_algorithms = self->algorithms->len,
-    .resident_key = self->resident_key,
-    .exclude_list = self->credential_ids,
+    .rp_name = self->opts->rp_name,
+    .user_handle = self->opts->user_handle,
+    .user_name = self->opts->user_name,
+    .user_display_name = self->opts->user_display_name,
+    .algorithms = (const int *) (gpointer) self->opts->algorithms->data,
+    .n_algorithms = self->opts->algorithms->len,
+    .resident_key = self->opts->resident_key,
+    .exclude_list = self->opts->credential_ids,
   };
 
   g_return_if_fail (SESAME_IS_CREDENTIAL_REQUEST (self));

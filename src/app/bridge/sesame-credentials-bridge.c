@@ -437,7 +437,7 @@ read_rect_member (JsonObject *rect,
                   const char *name,
                   double     *out)
 {
-  return sesame_credential_request_json_number (json_object_get_member (rect, name), out) &&
+  return sesame_credential_options_json_number (json_object_get_member (rect, name), out) &&
          *out > -1e6 && *out < 1e6;
 }
 

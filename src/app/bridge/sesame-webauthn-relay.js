@@ -29,6 +29,18 @@
     return handlers.sesameWebAuthn.postMessage(JSON.stringify(envelope));
   }
 
+  // The id of the request @body names, or null.
+  function requestId(body) {
+    let request = null;
+    try {
+      request = JSON.parse(body);
+    } catch {
+      return null;
+    }
+    const id = request !== null && typeof request === "object" ? request.id : undefined;
+    return Number.isSafeInteger(id) && id >= 0 ? id : null;
+  }
+
   function isWebauthnField(element) {
     if (!(element instanceof HTMLInputElement) && !(element instanceof HTMLTextAreaElement))
       return false;
@@ -55,9 +67,18 @@
       // null answers an abort; a string is the ceremony's answer.
       if (typeof answer === "string")
         window.dispatchEvent(new CustomEvent(REPLY_EVENT, { detail: answer }));
-    }, () => {
-      // No answer: the page is going away (navigation), or the bridge was
-      // removed. The page must not be told anything.
+    }, (error) => {
+      // Native code refused the message before it could read it (too
+      // large, say): the request it names still gets its answer, a
+      // TypeError, or the page's promise would never settle. A page that
+      // is going away is never answered this way: its reply is held, not
+      // refused, until the next document replaces it.
+      const id = requestId(body);
+      if (id !== null)
+        window.dispatchEvent(new CustomEvent(REPLY_EVENT, { detail: JSON.stringify({
+          id, ok: false, name: "TypeError",
+          message: error && typeof error.message === "string" ? error.message : "The request was refused",
+        }) }));
     });
 
     // A conditional request that starts while the sign-in field already
