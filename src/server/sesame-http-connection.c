@@ -240,6 +240,12 @@ sesame_http_watch_message (SoupServerMessage *msg,
 
   if (socket)
     {
+      /* libsoup reads the peer's address only when first asked, and
+       * stealing the connection (hangup_cb) asks; by then the client may
+       * have reset the connection, or the idle timer shut it down, and
+       * libsoup warns that it cannot read it. Asked now, while a request
+       * is coming in, the address is there, and libsoup keeps it. */
+      (void) soup_server_message_get_remote_address (msg);
       /* A request has begun: the connection is no longer idle. */
       g_object_set_data (G_OBJECT (socket), IDLE_KEY, NULL);
       g_object_set_data (G_OBJECT (socket), HANGUP_KEY, NULL);
