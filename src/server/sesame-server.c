@@ -41,6 +41,13 @@ struct _SesameServer
   guint        request_timeout;
   char        *address;         /* what it listens on, as given to listen */
   char        *sample_app_key;  /* the secret key the sample app's backend uses */
+
+  /* The workers (none: requests run inline on the main context). */
+  GMainContext *context;        /* thread-default at construction: replies go here */
+  guint         n_workers;
+  GThreadPool  *pool;
+  GAsyncQueue  *connections;    /* the workers' idle stores, one per worker */
+  gboolean      housekeeping_queued;   /* main context only */
 };
 
 G_DEFINE_FINAL_TYPE (SesameServer, sesame_server, G_TYPE_OBJECT)
@@ -152,12 +159,15 @@ route_matches (const Route  *route,
  *      of the SoupServerMessage (main context);
  *   2. handle_request(): routing, the body checks, authentication, the
  *      route's handler, the error reply and CORS. It touches neither the
- *      message nor the SoupServer nor a main context, so it could run on a
- *      worker thread as it is;
- *   3. send_reply(): the SesameReply becomes the message's response (main
- *      context).
+ *      message nor the SoupServer nor a main context: it runs on a worker,
+ *      with that worker's connection to the store, while the message is
+ *      paused;
+ *   3. send_reply(): the SesameReply becomes the message's response, and
+ *      the message is unpaused (main context, from an idle source the
+ *      worker attached).
  *
- * Today the three run one after the other in api_cb(). */
+ * A server without workers runs the three one after the other in
+ * api_cb(). */
 
 static SesameRequest *
 request_from_message (SesameServer      *self,
@@ -348,6 +358,105 @@ handle_request (SesameRequest *req,
   sesame_reply_apply_cors (reply, req, FALSE);
 }
 
+/* One request on its way through a worker, or the housekeeping (no
+ * message). Owned by the main context except while the worker runs it. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  SesameRequest     *req;           /* holds a reference on the server */
+  SesameServer      *server;        /* the housekeeping's reference */
+  SesameReply       *reply;
+  gint64             start;
+  gulong             disconnected_handler;
+  gboolean           disconnected;  /* the client went away meanwhile */
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  if (job->msg)
+    {
+      g_clear_signal_handler (&job->disconnected_handler, job->msg);
+      g_object_unref (job->msg);
+    }
+  /* Last, since it may drop the last reference on the server. */
+  g_clear_pointer (&job->reply, sesame_reply_free);
+  g_clear_pointer (&job->req, sesame_request_free);
+  g_clear_object (&job->server);
+  g_free (job);
+}
+
+static void
+log_request (SesameRequest     *req,
+             const SesameReply *reply,
+             gint64             start)
+{
+  /* The path may carry user ids but never a secret; neither headers nor
+   * bodies are logged. */
+  g_debug ("%s %s → %u in %.3f ms", req->method, req->path, reply->status,
+           (g_get_monotonic_time () - start) / 1000.0);
+}
+
+static gboolean
+reply_cb (gpointer data)
+{
+  Job *job = data;
+
+  if (!job->disconnected)
+    {
+      send_reply (job->msg, job->reply);
+      soup_server_message_unpause (job->msg);
+    }
+  log_request (job->req, job->reply, job->start);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_disconnected_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Job *job = user_data;
+
+  job->disconnected = TRUE;
+}
+
+static void     run_housekeeping     (SesameStore *store);
+static gboolean housekeeping_done_cb (gpointer     data);
+
+/* On a worker. The pool never runs more jobs at once than it has
+ * connections, so a connection is always free. */
+static void
+worker_cb (gpointer data,
+           gpointer user_data)
+{
+  SesameServer *self = user_data;
+  Job *job = data;
+  SesameStore *store = g_async_queue_pop (self->connections);
+  GSource *source;
+
+  if (job->req)
+    {
+      job->req->store = store;
+      handle_request (job->req, job->reply);
+      job->req->store = NULL;
+    }
+  else
+    run_housekeeping (store);
+  g_async_queue_push (self->connections, store);
+
+  /* Attached after the request's transaction committed, so after the
+   * idle source that announces its events: a client that has the reply
+   * finds the event-added emitted. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, job->req ? reply_cb : housekeeping_done_cb, job, job_free);
+  g_source_set_static_name (source, "[sesame] reply");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 static void
 api_cb (SoupServer        *soup,
         SoupServerMessage *msg,
@@ -359,13 +468,25 @@ api_cb (SoupServer        *soup,
   gint64 start = g_get_monotonic_time ();
   g_autoptr(SesameRequest) req = request_from_message (self, msg, path, query);
   g_autoptr(SesameReply) reply = sesame_reply_new ();
+  Job *job;
 
-  handle_request (req, reply);
-  send_reply (msg, reply);
-  /* The path may carry user ids but never a secret; neither headers nor
-   * bodies are logged. */
-  g_debug ("%s %s → %u in %.3f ms", req->method, path, reply->status,
-           (g_get_monotonic_time () - start) / 1000.0);
+  if (!self->pool)
+    {
+      handle_request (req, reply);
+      send_reply (msg, reply);
+      log_request (req, reply, start);
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->msg = g_object_ref (msg);
+  job->req = g_steal_pointer (&req);
+  job->reply = g_steal_pointer (&reply);
+  job->start = start;
+  job->disconnected_handler = g_signal_connect (msg, "disconnected",
+                                                G_CALLBACK (job_disconnected_cb), job);
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->pool, job, NULL);
 }
 
 /* The sample app's pages */
@@ -589,23 +710,52 @@ housekeeping_failed (const char   *what,
     g_warning ("Cannot %s: %s", what, error->message);
 }
 
-static gboolean
-purge_cb (gpointer user_data)
+static void
+run_housekeeping (SesameStore *store)
 {
-  SesameServer *self = user_data;
   g_autoptr(GError) error = NULL;
   guint n_purged = 0;
 
-  if (!sesame_store_purge_challenges (self->store, &n_purged, &error))
+  if (!sesame_store_purge_challenges (store, &n_purged, &error))
     housekeeping_failed ("purge expired challenges", error);
   else if (n_purged)
     g_debug ("Purged %u expired challenges", n_purged);
   g_clear_error (&error);
   /* Appends trim the event log too; this covers a quiet tenant. */
-  if (!sesame_store_trim_events (self->store, &n_purged, &error))
+  if (!sesame_store_trim_events (store, &n_purged, &error))
     housekeeping_failed ("trim the event log", error);
   else if (n_purged)
     g_debug ("Trimmed %u old events", n_purged);
+}
+
+static gboolean
+housekeeping_done_cb (gpointer data)
+{
+  Job *job = data;
+
+  job->server->housekeeping_queued = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* With workers, a worker does it: the main context never waits for the
+ * write lock that the requests' transactions hold. */
+static gboolean
+purge_cb (gpointer user_data)
+{
+  SesameServer *self = user_data;
+  Job *job;
+
+  if (!self->pool)
+    {
+      run_housekeeping (self->store);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->housekeeping_queued)
+    return G_SOURCE_CONTINUE;
+  self->housekeeping_queued = TRUE;
+  job = g_new0 (Job, 1);
+  job->server = g_object_ref (self);
+  g_thread_pool_push (self->pool, job, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -639,6 +789,7 @@ sesame_server_constructed (GObject *object)
 
   self->event_handler = g_signal_connect (self->store, "event-added",
                                           G_CALLBACK (event_added_cb), self);
+  self->context = g_main_context_ref_thread_default ();
 }
 
 static void
@@ -651,6 +802,18 @@ sesame_server_dispose (GObject *object)
     {
       soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
+    }
+  /* Every job holds a reference, so none is queued any more; this waits at
+   * most for a worker that is returning from its last one. */
+  if (self->pool)
+    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  if (self->connections)
+    {
+      SesameStore *store;
+
+      while ((store = g_async_queue_try_pop (self->connections)))
+        g_object_unref (store);
+      g_clear_pointer (&self->connections, g_async_queue_unref);
     }
   if (self->store)
     g_clear_signal_handler (&self->event_handler, self->store);
@@ -672,6 +835,7 @@ sesame_server_finalize (GObject *object)
   if (self->sample_app_key)
     memset (self->sample_app_key, 0, strlen (self->sample_app_key));
   g_free (self->sample_app_key);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (sesame_server_parent_class)->finalize (object);
 }
@@ -785,7 +949,47 @@ sesame_server_new (SesameStore *store,
 {
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
 
-  return g_object_new (SESAME_TYPE_SERVER, "store", store, NULL);
+  return sesame_server_new_full (store, g_get_num_processors (), error);
+}
+
+SesameServer *
+sesame_server_new_full (SesameStore *store,
+                        guint        n_workers,
+                        GError     **error)
+{
+  g_autoptr(SesameServer) self = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
+  g_return_val_if_fail (n_workers <= SESAME_SERVER_MAX_WORKERS, NULL);
+
+  self = g_object_new (SESAME_TYPE_SERVER, "store", store, NULL);
+  if (n_workers == 0)
+    return g_steal_pointer (&self);
+
+  /* One connection per worker, opened now, so that a store that cannot
+   * be opened again fails here rather than on the first request. */
+  self->connections = g_async_queue_new ();
+  for (guint i = 0; i < n_workers; i++)
+    {
+      SesameStore *sibling = sesame_store_open_sibling (store, error);
+
+      if (!sibling)
+        return NULL;
+      g_async_queue_push (self->connections, sibling);
+    }
+  /* Exclusive: the threads are the server's, started now and kept. */
+  self->pool = g_thread_pool_new (worker_cb, self, (int) n_workers, TRUE, error);
+  if (!self->pool)
+    return NULL;
+  self->n_workers = n_workers;
+  return g_steal_pointer (&self);
+}
+
+guint
+sesame_server_get_n_workers (SesameServer *self)
+{
+  g_return_val_if_fail (SESAME_IS_SERVER (self), 0);
+  return self->n_workers;
 }
 
 SesameStore *
@@ -1214,7 +1418,7 @@ sesame_server_start_sample_app (SesameServer *self,
 /* For the APIs */
 
 char *
-sesame_server_issue_token (SesameServer       *self,
+sesame_server_issue_token (SesameRequest      *req,
                            const SesameTenant *tenant,
                            const SesameAction *action,
                            const char         *scope,
@@ -1230,7 +1434,7 @@ sesame_server_issue_token (SesameServer       *self,
   claims.action_code = action->action_code;
   claims.idempotency_key = action->idempotency_key;
   claims.scope = (char *) scope;
-  claims.issuer = self->base_url ? self->base_url : (char *) "sesame";
+  claims.issuer = req->base_url ? req->base_url : (char *) "sesame";
   claims.issued_at = now;
   claims.expires_at = now + tenant->token_lifetime;
   key = g_bytes_get_data (tenant->token_key, &key_len);
