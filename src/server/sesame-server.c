@@ -44,9 +44,8 @@ struct _SesameServer
 
   /* The workers (none: requests run inline on the main context). */
   GMainContext *context;        /* thread-default at construction: replies go here */
-  guint         n_workers;
-  GThreadPool  *pool;
-  GAsyncQueue  *connections;    /* the workers' idle stores, one per worker */
+  GAsyncQueue  *jobs;           /* Job; NULL: no workers */
+  GPtrArray    *workers;        /* Worker */
   gboolean      housekeeping_queued;   /* main context only */
 };
 
@@ -425,26 +424,35 @@ job_disconnected_cb (SoupServerMessage *msg,
 static void     run_housekeeping     (SesameStore *store);
 static gboolean housekeeping_done_cb (gpointer     data);
 
-/* On a worker. The pool never runs more jobs at once than it has
- * connections, so a connection is always free. */
-static void
-worker_cb (gpointer data,
-           gpointer user_data)
+/* A worker thread and its own connection to the store. The threads are
+ * the server's own rather than a GThreadPool's so that disposing the
+ * server joins them: a thread's OpenSSL state is freed when it exits,
+ * which must happen before the process does. */
+typedef struct
 {
-  SesameServer *self = user_data;
-  Job *job = data;
-  SesameStore *store = g_async_queue_pop (self->connections);
+  SesameServer *server;
+  SesameStore  *store;
+  GThread      *thread;
+} Worker;
+
+/* Tells a worker to stop. */
+static Job stop_job;
+
+static void
+run_job (Worker *worker,
+         Job    *job)
+{
+  SesameServer *self = worker->server;
   GSource *source;
 
   if (job->req)
     {
-      job->req->store = store;
+      job->req->store = worker->store;
       handle_request (job->req, job->reply);
       job->req->store = NULL;
     }
   else
-    run_housekeeping (store);
-  g_async_queue_push (self->connections, store);
+    run_housekeeping (worker->store);
 
   /* Attached after the request's transaction committed, so after the
    * idle source that announces its events: a client that has the reply
@@ -455,6 +463,26 @@ worker_cb (gpointer data,
   g_source_set_static_name (source, "[sesame] reply");
   g_source_attach (source, self->context);
   g_source_unref (source);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Worker *worker = data;
+  Job *job;
+
+  while ((job = g_async_queue_pop (worker->server->jobs)) != &stop_job)
+    run_job (worker, job);
+  return NULL;
+}
+
+static void
+worker_free (gpointer data)
+{
+  Worker *worker = data;
+
+  g_clear_object (&worker->store);
+  g_free (worker);
 }
 
 static void
@@ -470,7 +498,7 @@ api_cb (SoupServer        *soup,
   g_autoptr(SesameReply) reply = sesame_reply_new ();
   Job *job;
 
-  if (!self->pool)
+  if (!self->jobs)
     {
       handle_request (req, reply);
       send_reply (msg, reply);
@@ -486,7 +514,7 @@ api_cb (SoupServer        *soup,
   job->disconnected_handler = g_signal_connect (msg, "disconnected",
                                                 G_CALLBACK (job_disconnected_cb), job);
   soup_server_message_pause (msg);
-  g_thread_pool_push (self->pool, job, NULL);
+  g_async_queue_push (self->jobs, job);
 }
 
 /* The sample app's pages */
@@ -745,7 +773,7 @@ purge_cb (gpointer user_data)
   SesameServer *self = user_data;
   Job *job;
 
-  if (!self->pool)
+  if (!self->jobs)
     {
       run_housekeeping (self->store);
       return G_SOURCE_CONTINUE;
@@ -755,7 +783,7 @@ purge_cb (gpointer user_data)
   self->housekeeping_queued = TRUE;
   job = g_new0 (Job, 1);
   job->server = g_object_ref (self);
-  g_thread_pool_push (self->pool, job, NULL);
+  g_async_queue_push (self->jobs, job);
   return G_SOURCE_CONTINUE;
 }
 
@@ -803,18 +831,22 @@ sesame_server_dispose (GObject *object)
       soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
     }
-  /* Every job holds a reference, so none is queued any more; this waits at
-   * most for a worker that is returning from its last one. */
-  if (self->pool)
-    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
-  if (self->connections)
+  /* Every job holds a reference, so none is queued any more: each worker
+   * finds its stop at once (or once it returned from its last job). */
+  if (self->workers)
     {
-      SesameStore *store;
+      for (guint i = 0; i < self->workers->len; i++)
+        g_async_queue_push (self->jobs, &stop_job);
+      for (guint i = 0; i < self->workers->len; i++)
+        {
+          Worker *worker = g_ptr_array_index (self->workers, i);
 
-      while ((store = g_async_queue_try_pop (self->connections)))
-        g_object_unref (store);
-      g_clear_pointer (&self->connections, g_async_queue_unref);
+          if (worker->thread)
+            g_thread_join (g_steal_pointer (&worker->thread));
+        }
+      g_clear_pointer (&self->workers, g_ptr_array_unref);
     }
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
   if (self->store)
     g_clear_signal_handler (&self->event_handler, self->store);
   g_clear_object (&self->store);
@@ -968,20 +1000,26 @@ sesame_server_new_full (SesameStore *store,
 
   /* One connection per worker, opened now, so that a store that cannot
    * be opened again fails here rather than on the first request. */
-  self->connections = g_async_queue_new ();
+  self->jobs = g_async_queue_new ();
+  self->workers = g_ptr_array_new_with_free_func (worker_free);
   for (guint i = 0; i < n_workers; i++)
     {
-      SesameStore *sibling = sesame_store_open_sibling (store, error);
+      Worker *worker = g_new0 (Worker, 1);
 
-      if (!sibling)
+      worker->server = self;
+      g_ptr_array_add (self->workers, worker);
+      worker->store = sesame_store_open_sibling (store, error);
+      if (!worker->store)
         return NULL;
-      g_async_queue_push (self->connections, sibling);
     }
-  /* Exclusive: the threads are the server's, started now and kept. */
-  self->pool = g_thread_pool_new (worker_cb, self, (int) n_workers, TRUE, error);
-  if (!self->pool)
-    return NULL;
-  self->n_workers = n_workers;
+  for (guint i = 0; i < n_workers; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      worker->thread = g_thread_try_new ("sesame-worker", worker_thread, worker, error);
+      if (!worker->thread)
+        return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -989,7 +1027,7 @@ guint
 sesame_server_get_n_workers (SesameServer *self)
 {
   g_return_val_if_fail (SESAME_IS_SERVER (self), 0);
-  return self->n_workers;
+  return self->workers ? self->workers->len : 0;
 }
 
 SesameStore *

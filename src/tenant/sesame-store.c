@@ -749,6 +749,39 @@ sesame_store_get_path (SesameStore *self)
 
 /* Background checkpoints */
 
+/* How long the second step below may wait for readers (or another
+ * process's writer) while this process's writers wait for it. */
+#define CHECKPOINT_RESTART_WAIT_MS 20
+
+/* A passive checkpoint copies what it can without blocking anyone; but
+ * under a steady load writers keep appending while it copies, so the WAL
+ * is never found wholly copied, is never started again from its
+ * beginning, and grows without end (hundreds of megabytes a minute).
+ * So a second step takes the process's write lock and, with no writer of
+ * ours appending, copies the little that came meanwhile and lets the next
+ * writer start the WAL over (RESTART: it waits, briefly, for readers that
+ * still read older frames). The first step does the bulk of the copying
+ * and its fsyncs off the write lock. SQLITE_BUSY only means another
+ * checkpoint, a reader or another process's writer was in the way; the
+ * next round tries again. */
+static int
+checkpoint_once (SesameStore *self)
+{
+  int rc, log_frames = 0, copied = 0;
+
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  &log_frames, &copied);
+  if (rc != SQLITE_OK || log_frames <= 0)
+    return rc;
+  g_mutex_lock (&self->shared->write_lock);
+  sqlite3_busy_timeout (self->checkpoint_db, CHECKPOINT_RESTART_WAIT_MS);
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_RESTART,
+                                  NULL, NULL);
+  sqlite3_busy_timeout (self->checkpoint_db, BUSY_TIMEOUT_MS);
+  g_mutex_unlock (&self->shared->write_lock);
+  return rc;
+}
+
 static gpointer
 checkpoint_thread (gpointer user_data)
 {
@@ -766,9 +799,7 @@ checkpoint_thread (gpointer user_data)
       if (self->checkpoint_stop)
         break;
       g_mutex_unlock (&self->checkpoint_lock);
-      /* SQLITE_BUSY only means another checkpoint ran meanwhile. */
-      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                      NULL, NULL);
+      rc = checkpoint_once (self);
       /* A full disk only postpones checkpoints: the WAL keeps what they
        * would have copied, and the next one catches up once there is room. */
       if ((rc & 0xff) == SQLITE_FULL ||

@@ -318,7 +318,7 @@ race_thread (gpointer user_data)
   passkey = sesame_test_register (client, "racer", "racer", NULL, NULL);
   for (guint round = 0; round < N_RACE_ROUNDS; round++)
     {
-      g_autofree char *bodies[2] = { NULL, NULL };
+      char *bodies[2] = { NULL, NULL };
       GMutex lock;
       GCond cond;
       int ready = 0;
@@ -364,6 +364,8 @@ race_thread (gpointer user_data)
         }
       g_mutex_clear (&lock);
       g_cond_clear (&cond);
+      g_free (bodies[0]);
+      g_free (bodies[1]);
       g_assert_cmpuint (round_wins, ==, 1);
       race->wins += round_wins;
     }
