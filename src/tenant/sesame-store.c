@@ -752,16 +752,22 @@ sesame_store_get_path (SesameStore *self)
 /* How long the second step below may wait for readers (or another
  * process's writer) while this process's writers wait for it. */
 #define CHECKPOINT_RESTART_WAIT_MS 20
+/* The WAL's length (in pages, 16 MiB of them) from which it is started
+ * over. A WAL that a light load leaves is copied in full by the passive
+ * step and started over by the next writer, with nobody waiting. */
+#define CHECKPOINT_RESTART_FRAMES  4096
 
 /* A passive checkpoint copies what it can without blocking anyone; but
  * under a steady load writers keep appending while it copies, so the WAL
  * is never found wholly copied, is never started again from its
  * beginning, and grows without end (hundreds of megabytes a minute).
- * So a second step takes the process's write lock and, with no writer of
- * ours appending, copies the little that came meanwhile and lets the next
- * writer start the WAL over (RESTART: it waits, briefly, for readers that
- * still read older frames). The first step does the bulk of the copying
- * and its fsyncs off the write lock. SQLITE_BUSY only means another
+ * So once the WAL is long, a second step takes the process's write lock
+ * and, with no writer of ours appending, copies the little that came
+ * meanwhile and lets the next writer start the WAL over (RESTART: it
+ * waits, briefly, for readers that still read older frames). Writers wait
+ * for that step, fsyncs included, which is why it is kept for a WAL that a
+ * steady load made long; the first step does the bulk of the copying and
+ * its fsyncs off the write lock. SQLITE_BUSY only means another
  * checkpoint, a reader or another process's writer was in the way; the
  * next round tries again. */
 static int
@@ -771,7 +777,7 @@ checkpoint_once (SesameStore *self)
 
   rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                   &log_frames, &copied);
-  if (rc != SQLITE_OK || log_frames <= 0)
+  if (rc != SQLITE_OK || log_frames < CHECKPOINT_RESTART_FRAMES)
     return rc;
   g_mutex_lock (&self->shared->write_lock);
   sqlite3_busy_timeout (self->checkpoint_db, CHECKPOINT_RESTART_WAIT_MS);
