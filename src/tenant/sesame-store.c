@@ -749,41 +749,37 @@ sesame_store_get_path (SesameStore *self)
 
 /* Background checkpoints */
 
-/* How long the second step below may wait for readers (or another
- * process's writer) while this process's writers wait for it. */
-#define CHECKPOINT_RESTART_WAIT_MS 20
-/* The WAL's length (in pages, 16 MiB of them) from which it is started
- * over. A WAL that a light load leaves is copied in full by the passive
- * step and started over by the next writer, with nobody waiting. */
+/* The WAL's length (in pages, 16 MiB of them) from which the second step
+ * below runs. A WAL that a light load leaves is copied in full by the
+ * first step and started over by the next writer, with nobody waiting. */
 #define CHECKPOINT_RESTART_FRAMES  4096
 
 /* A passive checkpoint copies what it can without blocking anyone; but
  * under a steady load writers keep appending while it copies, so the WAL
- * is never found wholly copied, is never started again from its
- * beginning, and grows without end (hundreds of megabytes a minute).
- * So once the WAL is long, a second step takes the process's write lock
- * and, with no writer of ours appending, copies the little that came
- * meanwhile and lets the next writer start the WAL over (RESTART: it
- * waits, briefly, for readers that still read older frames). Writers wait
- * for that step, fsyncs included, which is why it is kept for a WAL that a
- * steady load made long; the first step does the bulk of the copying and
- * its fsyncs off the write lock. SQLITE_BUSY only means another
- * checkpoint, a reader or another process's writer was in the way; the
- * next round tries again. */
+ * is never found wholly copied, is never started over from its beginning,
+ * and grows without end (hundreds of megabytes a minute). So once the WAL
+ * is long, a second passive step runs under the process's write lock:
+ * with no writer of ours appending, it copies the little that came
+ * meanwhile, and the next writer can start the WAL over (as soon as no
+ * reader still reads older frames; otherwise a later round does). Writers
+ * wait for that step, its fsyncs included (about 10 ms once a second at
+ * full load on the project's machine), which is why it is kept for a WAL
+ * that a steady load made long; the first step does the bulk of the
+ * copying and its fsyncs off the write lock. Neither step waits for a
+ * reader. SQLITE_BUSY only means another checkpoint (or another process's
+ * writer) was in the way; the next round tries again. */
 static int
 checkpoint_once (SesameStore *self)
 {
-  int rc, log_frames = 0, copied = 0;
+  int rc, log_frames = 0;
 
   rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                  &log_frames, &copied);
+                                  &log_frames, NULL);
   if (rc != SQLITE_OK || log_frames < CHECKPOINT_RESTART_FRAMES)
     return rc;
   g_mutex_lock (&self->shared->write_lock);
-  sqlite3_busy_timeout (self->checkpoint_db, CHECKPOINT_RESTART_WAIT_MS);
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_RESTART,
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                   NULL, NULL);
-  sqlite3_busy_timeout (self->checkpoint_db, BUSY_TIMEOUT_MS);
   g_mutex_unlock (&self->shared->write_lock);
   return rc;
 }
