@@ -819,8 +819,9 @@ print_results (Run    *runs,
       g_print ("%7u %20s %20s %20s\n", runs[r].clients, options, sign, verify);
     }
 
-  g_print ("\nReading it: sesame-server answers on one thread, so one busy CPU (100%%) is its "
-           "ceiling, and sign-ins/s can never pass 1e6 / (server us per sign-in). The clients "
+  g_print ("\nReading it: sesame-server's workers (one per CPU unless --workers says otherwise) "
+           "can keep every CPU busy, so sign-ins/s can never pass (CPUs x 1e6) / (server us "
+           "per sign-in), and whatever the clients and other processes take comes off that. The clients "
            "share one thread of this process and the same %ld CPUs: each sign-in also costs "
            "them an ES256 signature (%.0f us raw), JSON and libsoup, so once \"all CPUs\" "
            "nears %ld00%% the two sides compete; \"others\" is CPU that other processes took "

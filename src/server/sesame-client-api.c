@@ -292,7 +292,7 @@ sesame_client_api_add_passkey (SesameRequest  *req,
       return FALSE;
     }
 
-  token = sesame_server_issue_token (req->server, req->tenant, result->action,
+  token = sesame_server_issue_token (req, req->tenant, result->action,
                                      SESAME_SCOPE_READ_AUTHENTICATORS, error);
   if (!token)
     return FALSE;
@@ -400,7 +400,7 @@ sesame_client_api_verify_passkey (SesameRequest  *req,
       return FALSE;
     }
 
-  token = sesame_server_issue_token (req->server, req->tenant, result->action,
+  token = sesame_server_issue_token (req, req->tenant, result->action,
                                      SESAME_SCOPE_READ_AUTHENTICATORS, error);
   if (!token)
     return FALSE;

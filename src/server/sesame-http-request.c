@@ -48,6 +48,8 @@ sesame_request_new (SesameServer       *server,
 
   req->server = g_object_ref (server);
   req->store = sesame_server_get_store (server);
+  req->base_url = g_strdup (sesame_server_get_base_url (server));
+  req->app_url = g_strdup (sesame_server_get_app_url (server));
   req->method = g_strdup (method);
   req->path = g_strdup (path);
   if (query)
@@ -83,6 +85,8 @@ sesame_request_free (SesameRequest *req)
   g_free (req->origin);
   g_free (req->user_agent);
   g_clear_object (&req->server);
+  g_free (req->base_url);
+  g_free (req->app_url);
   g_strfreev (req->params);
   sesame_tenant_free (req->tenant);
   sesame_token_claims_free (req->claims);

@@ -43,10 +43,14 @@ typedef struct
   char               *origin;           /* Origin, valid UTF-8, bounded; NULL: absent */
   char               *user_agent;       /* likewise the User-Agent header */
 
-  /* Where it is handled. The server is referenced; its URLs do not change
-   * while it listens, and the store is thread-safe. */
+  /* Where it is handled. The server is referenced, and its URLs are
+   * copied, since a restarted listener changes them on the main context
+   * while a worker may be reading them. The store is the connection of the
+   * worker that handles the request (the server's own store inline). */
   SesameServer       *server;
   SesameStore        *store;
+  char               *base_url;
+  char               *app_url;
 
   /* Filled in by routing and authentication. */
   GStrv               params;           /* the route's decoded path parameters, in order */

@@ -158,7 +158,7 @@ sesame_server_api_track (SesameRequest  *req,
   passkeys = sesame_store_list_passkeys (req->store, req->tenant->id, user_id, error);
   if (!passkeys)
     return FALSE;
-  token = sesame_server_issue_token (req->server, req->tenant, action, scope, error);
+  token = sesame_server_issue_token (req, req->tenant, action, scope, error);
   if (!token)
     return FALSE;
 
@@ -167,7 +167,7 @@ sesame_server_api_track (SesameRequest  *req,
   sesame_json_add_string (builder, "idempotencyKey", action->idempotency_key);
   sesame_json_add_string (builder, "state", action->state);
   /* There is no pre-built UI here; the sample app stands in for it. */
-  sesame_json_add_string (builder, "url", sesame_server_get_app_url (req->server));
+  sesame_json_add_string (builder, "url", req->app_url);
   sesame_json_add_string (builder, "token", token);
   add_enrollment (builder, passkeys->len);
   add_empty_array (builder, "ruleIds");

@@ -81,8 +81,8 @@ gboolean sesame_server_api_query_actions          (SesameRequest  *req,
 
 /* Issues an action token for @action, valid for the tenant's token
  * lifetime, signed with the tenant's token key; the issuer is the server's
- * base URL. */
-char    *sesame_server_issue_token  (SesameServer       *self,
+ * base URL when @req arrived. */
+char    *sesame_server_issue_token  (SesameRequest      *req,
                                      const SesameTenant *tenant,
                                      const SesameAction *action,
                                      const char         *scope,

@@ -41,6 +41,12 @@ struct _SesameServer
   guint        request_timeout;
   char        *address;         /* what it listens on, as given to listen */
   char        *sample_app_key;  /* the secret key the sample app's backend uses */
+
+  /* The workers (none: requests run inline on the main context). */
+  GMainContext *context;        /* thread-default at construction: replies go here */
+  GAsyncQueue  *jobs;           /* Job; NULL: no workers */
+  GPtrArray    *workers;        /* Worker */
+  gboolean      housekeeping_queued;   /* main context only */
 };
 
 G_DEFINE_FINAL_TYPE (SesameServer, sesame_server, G_TYPE_OBJECT)
@@ -152,12 +158,15 @@ route_matches (const Route  *route,
  *      of the SoupServerMessage (main context);
  *   2. handle_request(): routing, the body checks, authentication, the
  *      route's handler, the error reply and CORS. It touches neither the
- *      message nor the SoupServer nor a main context, so it could run on a
- *      worker thread as it is;
- *   3. send_reply(): the SesameReply becomes the message's response (main
- *      context).
+ *      message nor the SoupServer nor a main context: it runs on a worker,
+ *      with that worker's connection to the store, while the message is
+ *      paused;
+ *   3. send_reply(): the SesameReply becomes the message's response, and
+ *      the message is unpaused (main context, from an idle source the
+ *      worker attached).
  *
- * Today the three run one after the other in api_cb(). */
+ * A server without workers runs the three one after the other in
+ * api_cb(). */
 
 static SesameRequest *
 request_from_message (SesameServer      *self,
@@ -379,6 +388,134 @@ handle_request (SesameRequest *req,
   sesame_reply_apply_cors (reply, req, FALSE);
 }
 
+/* One request on its way through a worker, or the housekeeping (no
+ * message). Owned by the main context except while the worker runs it. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  SesameRequest     *req;           /* holds a reference on the server */
+  SesameServer      *server;        /* the housekeeping's reference */
+  SesameReply       *reply;
+  gint64             start;
+  gulong             disconnected_handler;
+  gboolean           disconnected;  /* the client went away meanwhile */
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  if (job->msg)
+    {
+      g_clear_signal_handler (&job->disconnected_handler, job->msg);
+      g_object_unref (job->msg);
+    }
+  /* Last, since it may drop the last reference on the server. */
+  g_clear_pointer (&job->reply, sesame_reply_free);
+  g_clear_pointer (&job->req, sesame_request_free);
+  g_clear_object (&job->server);
+  g_free (job);
+}
+
+static void
+log_request (SesameRequest     *req,
+             const SesameReply *reply,
+             gint64             start)
+{
+  /* The path may carry user ids but never a secret; neither headers nor
+   * bodies are logged. */
+  g_debug ("%s %s → %u in %.3f ms", req->method, req->path, reply->status,
+           (g_get_monotonic_time () - start) / 1000.0);
+}
+
+static gboolean
+reply_cb (gpointer data)
+{
+  Job *job = data;
+
+  if (!job->disconnected)
+    {
+      send_reply (job->msg, job->reply);
+      soup_server_message_unpause (job->msg);
+    }
+  log_request (job->req, job->reply, job->start);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_disconnected_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Job *job = user_data;
+
+  job->disconnected = TRUE;
+}
+
+static void     run_housekeeping     (SesameStore *store);
+static gboolean housekeeping_done_cb (gpointer     data);
+
+/* A worker thread and its own connection to the store. The threads are
+ * the server's own rather than a GThreadPool's so that disposing the
+ * server joins them: a thread's OpenSSL state is freed when it exits,
+ * which must happen before the process does. */
+typedef struct
+{
+  SesameServer *server;
+  SesameStore  *store;
+  GThread      *thread;
+} Worker;
+
+/* Tells a worker to stop. */
+static Job stop_job;
+
+static void
+run_job (Worker *worker,
+         Job    *job)
+{
+  SesameServer *self = worker->server;
+  GSource *source;
+
+  if (job->req)
+    {
+      job->req->store = worker->store;
+      handle_request (job->req, job->reply);
+      job->req->store = NULL;
+    }
+  else
+    run_housekeeping (worker->store);
+
+  /* Attached after the request's transaction committed, so after the
+   * idle source that announces its events: a client that has the reply
+   * finds the event-added emitted. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, job->req ? reply_cb : housekeeping_done_cb, job, job_free);
+  g_source_set_static_name (source, "[sesame] reply");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Worker *worker = data;
+  Job *job;
+
+  while ((job = g_async_queue_pop (worker->server->jobs)) != &stop_job)
+    run_job (worker, job);
+  return NULL;
+}
+
+static void
+worker_free (gpointer data)
+{
+  Worker *worker = data;
+
+  g_clear_object (&worker->store);
+  g_free (worker);
+}
+
 static void
 api_cb (SoupServer        *soup,
         SoupServerMessage *msg,
@@ -390,13 +527,25 @@ api_cb (SoupServer        *soup,
   gint64 start = g_get_monotonic_time ();
   g_autoptr(SesameRequest) req = request_from_message (self, msg, path, query);
   g_autoptr(SesameReply) reply = sesame_reply_new ();
+  Job *job;
 
-  handle_request (req, reply);
-  send_reply (msg, reply);
-  /* The path may carry user ids but never a secret; neither headers nor
-   * bodies are logged. */
-  g_debug ("%s %s → %u in %.3f ms", req->method, path, reply->status,
-           (g_get_monotonic_time () - start) / 1000.0);
+  if (!self->jobs)
+    {
+      handle_request (req, reply);
+      send_reply (msg, reply);
+      log_request (req, reply, start);
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->msg = g_object_ref (msg);
+  job->req = g_steal_pointer (&req);
+  job->reply = g_steal_pointer (&reply);
+  job->start = start;
+  job->disconnected_handler = g_signal_connect (msg, "disconnected",
+                                                G_CALLBACK (job_disconnected_cb), job);
+  soup_server_message_pause (msg);
+  g_async_queue_push (self->jobs, job);
 }
 
 /* The sample app's pages */
@@ -625,23 +774,52 @@ housekeeping_failed (const char   *what,
     g_warning ("Cannot %s: %s", what, error->message);
 }
 
-static gboolean
-purge_cb (gpointer user_data)
+static void
+run_housekeeping (SesameStore *store)
 {
-  SesameServer *self = user_data;
   g_autoptr(GError) error = NULL;
   guint n_purged = 0;
 
-  if (!sesame_store_purge_challenges (self->store, &n_purged, &error))
+  if (!sesame_store_purge_challenges (store, &n_purged, &error))
     housekeeping_failed ("purge expired challenges", error);
   else if (n_purged)
     g_debug ("Purged %u expired challenges", n_purged);
   g_clear_error (&error);
   /* Appends trim the event log too; this covers a quiet tenant. */
-  if (!sesame_store_trim_events (self->store, &n_purged, &error))
+  if (!sesame_store_trim_events (store, &n_purged, &error))
     housekeeping_failed ("trim the event log", error);
   else if (n_purged)
     g_debug ("Trimmed %u old events", n_purged);
+}
+
+static gboolean
+housekeeping_done_cb (gpointer data)
+{
+  Job *job = data;
+
+  job->server->housekeeping_queued = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* With workers, a worker does it: the main context never waits for the
+ * write lock that the requests' transactions hold. */
+static gboolean
+purge_cb (gpointer user_data)
+{
+  SesameServer *self = user_data;
+  Job *job;
+
+  if (!self->jobs)
+    {
+      run_housekeeping (self->store);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->housekeeping_queued)
+    return G_SOURCE_CONTINUE;
+  self->housekeeping_queued = TRUE;
+  job = g_new0 (Job, 1);
+  job->server = g_object_ref (self);
+  g_async_queue_push (self->jobs, job);
   return G_SOURCE_CONTINUE;
 }
 
@@ -675,6 +853,7 @@ sesame_server_constructed (GObject *object)
 
   self->event_handler = g_signal_connect (self->store, "event-added",
                                           G_CALLBACK (event_added_cb), self);
+  self->context = g_main_context_ref_thread_default ();
 }
 
 static void
@@ -688,6 +867,22 @@ sesame_server_dispose (GObject *object)
       soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
     }
+  /* Every job holds a reference, so none is queued any more: each worker
+   * finds its stop at once (or once it returned from its last job). */
+  if (self->workers)
+    {
+      for (guint i = 0; i < self->workers->len; i++)
+        g_async_queue_push (self->jobs, &stop_job);
+      for (guint i = 0; i < self->workers->len; i++)
+        {
+          Worker *worker = g_ptr_array_index (self->workers, i);
+
+          if (worker->thread)
+            g_thread_join (g_steal_pointer (&worker->thread));
+        }
+      g_clear_pointer (&self->workers, g_ptr_array_unref);
+    }
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
   if (self->store)
     g_clear_signal_handler (&self->event_handler, self->store);
   g_clear_object (&self->store);
@@ -708,6 +903,7 @@ sesame_server_finalize (GObject *object)
   if (self->sample_app_key)
     memset (self->sample_app_key, 0, strlen (self->sample_app_key));
   g_free (self->sample_app_key);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (sesame_server_parent_class)->finalize (object);
 }
@@ -821,7 +1017,53 @@ sesame_server_new (SesameStore *store,
 {
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
 
-  return g_object_new (SESAME_TYPE_SERVER, "store", store, NULL);
+  return sesame_server_new_full (store, g_get_num_processors (), error);
+}
+
+SesameServer *
+sesame_server_new_full (SesameStore *store,
+                        guint        n_workers,
+                        GError     **error)
+{
+  g_autoptr(SesameServer) self = NULL;
+
+  g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
+  g_return_val_if_fail (n_workers <= SESAME_SERVER_MAX_WORKERS, NULL);
+
+  self = g_object_new (SESAME_TYPE_SERVER, "store", store, NULL);
+  if (n_workers == 0)
+    return g_steal_pointer (&self);
+
+  /* One connection per worker, opened now, so that a store that cannot
+   * be opened again fails here rather than on the first request. */
+  self->jobs = g_async_queue_new ();
+  self->workers = g_ptr_array_new_with_free_func (worker_free);
+  for (guint i = 0; i < n_workers; i++)
+    {
+      Worker *worker = g_new0 (Worker, 1);
+
+      worker->server = self;
+      g_ptr_array_add (self->workers, worker);
+      worker->store = sesame_store_open_sibling (store, error);
+      if (!worker->store)
+        return NULL;
+    }
+  for (guint i = 0; i < n_workers; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      worker->thread = g_thread_try_new ("sesame-worker", worker_thread, worker, error);
+      if (!worker->thread)
+        return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+guint
+sesame_server_get_n_workers (SesameServer *self)
+{
+  g_return_val_if_fail (SESAME_IS_SERVER (self), 0);
+  return self->workers ? self->workers->len : 0;
 }
 
 SesameStore *
@@ -1250,7 +1492,7 @@ sesame_server_start_sample_app (SesameServer *self,
 /* For the APIs */
 
 char *
-sesame_server_issue_token (SesameServer       *self,
+sesame_server_issue_token (SesameRequest      *req,
                            const SesameTenant *tenant,
                            const SesameAction *action,
                            const char         *scope,
@@ -1266,7 +1508,7 @@ sesame_server_issue_token (SesameServer       *self,
   claims.action_code = action->action_code;
   claims.idempotency_key = action->idempotency_key;
   claims.scope = (char *) scope;
-  claims.issuer = self->base_url ? self->base_url : (char *) "sesame";
+  claims.issuer = req->base_url ? req->base_url : (char *) "sesame";
   claims.issued_at = now;
   claims.expires_at = now + tenant->token_lifetime;
   key = g_bytes_get_data (tenant->token_key, &key_len);

@@ -13,11 +13,14 @@ G_BEGIN_DECLS
  * Client API and Server API under /v1 (see WIRE-PROTOCOL.md), the sample
  * app's web resources under /, and forwards the store's "event-added".
  *
- * Threads: requests are handled synchronously on the main context that was
- * thread-default when the server started listening. A ceremony costs well
- * under a millisecond (one signature check, a few SQLite statements in WAL
- * mode), so this does not block a UI; each request's time is logged at
- * debug level.
+ * Threads: the main context that was thread-default when the server was
+ * made accepts connections, reads requests and sends the replies; the API's
+ * requests run on a pool of worker threads, each with its own connection
+ * to the store's file (sesame_store_open_sibling()), while their messages
+ * are paused. "event-added" still comes on the main context, in commit
+ * order, and the main context never waits for a worker. A server made
+ * with no workers handles every request on the main context itself. Each
+ * request's time is logged at debug level.
  */
 
 #define SESAME_SERVER_DEFAULT_PORT 7878
@@ -27,6 +30,8 @@ G_BEGIN_DECLS
 #define SESAME_SERVER_REQUEST_TIMEOUT 30
 /* Request bodies above this are refused with 413 before they are parsed. */
 #define SESAME_SERVER_MAX_BODY     (64 * 1024)
+/* More workers than this would only hold connections open. */
+#define SESAME_SERVER_MAX_WORKERS  256
 
 #define SESAME_TYPE_SERVER (sesame_server_get_type ())
 G_DECLARE_FINAL_TYPE (SesameServer, sesame_server, SESAME, SERVER, GObject)
@@ -42,8 +47,16 @@ typedef struct
   const char         *user_verification;  /* "required", "preferred", "discouraged"; NULL: keep */
 } SesameLocalTenantOptions;
 
+/* A server with a worker per processor (g_get_num_processors()). */
 SesameServer *sesame_server_new                (SesameStore  *store,
                                                 GError      **error);
+/* A server with @n_workers workers (0: every request inline on the main
+ * context; at most SESAME_SERVER_MAX_WORKERS). Fails when the store's file
+ * cannot be opened once more for each worker. */
+SesameServer *sesame_server_new_full           (SesameStore  *store,
+                                                guint         n_workers,
+                                                GError      **error);
+guint         sesame_server_get_n_workers      (SesameServer *self);
 SesameStore  *sesame_server_get_store          (SesameServer *self);
 SoupServer   *sesame_server_get_soup_server    (SesameServer *self);
 

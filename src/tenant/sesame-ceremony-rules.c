@@ -153,16 +153,15 @@ anonymous_action_code (const SesameChallenge *challenge)
  * expiry and reuse in one step), then its ceremony type: a challenge of
  * the other ceremony is used up by the attempt. */
 static SesameChallenge *
-consume_challenge (SesameStore          *store,
-                   const SesameTenant   *tenant,
-                   const char           *challenge_id,
-                   SesameChallengeType   type,
-                   GError              **error)
+check_challenge (SesameChallenge      *found,
+                 GError               *local_error,
+                 const char           *challenge_id,
+                 SesameChallengeType   type,
+                 gboolean              consumed,
+                 GError              **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(SesameChallenge) challenge = NULL;
+  g_autoptr(SesameChallenge) challenge = found;
 
-  challenge = sesame_store_consume_challenge (store, tenant->id, challenge_id, &local_error);
   if (!challenge)
     {
       if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND))
@@ -177,17 +176,39 @@ consume_challenge (SesameStore          *store,
                        "%s; ask for new options", local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
+      g_clear_error (&local_error);
       return NULL;
     }
   if (challenge->type != type)
     {
       sesame_refuse (error, SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,
-                     "Challenge “%s” is for a %s, not a %s (it is used up now)", challenge_id,
+                     "Challenge “%s” is for a %s, not a %s (%s)", challenge_id,
                      sesame_challenge_type_to_string (challenge->type),
-                     sesame_challenge_type_to_string (type));
+                     sesame_challenge_type_to_string (type),
+                     consumed ? "it is used up now" : "the attempt uses it up");
       return NULL;
     }
   return g_steal_pointer (&challenge);
+}
+
+/* @consume FALSE: the same checks before the request's transaction, which
+ * consumes it; nothing is written yet. */
+static SesameChallenge *
+take_challenge (SesameStore          *store,
+                const SesameTenant   *tenant,
+                const char           *challenge_id,
+                SesameChallengeType   type,
+                gboolean              consume,
+                GError              **error)
+{
+  GError *local_error = NULL;
+  SesameChallenge *challenge;
+
+  if (consume)
+    challenge = sesame_store_consume_challenge (store, tenant->id, challenge_id, &local_error);
+  else
+    challenge = sesame_store_get_challenge (store, tenant->id, challenge_id, &local_error);
+  return check_challenge (challenge, local_error, challenge_id, type, consume, error);
 }
 
 /* Issuing challenges */
@@ -384,22 +405,19 @@ sesame_tenant_begin_registration (SesameStore             *store,
   return g_steal_pointer (&options);
 }
 
-SesameAuthenticationOptions *
-sesame_tenant_begin_authentication (SesameStore             *store,
-                                    const SesameTenant      *tenant,
-                                    const SesameCaller      *caller,
-                                    const SesameTokenClaims *claims,
-                                    const char              *previous_challenge_id,
-                                    const char              *username,
-                                    GError                 **error)
+static SesameAuthenticationOptions *
+begin_authentication (SesameStore             *store,
+                      const SesameTenant      *tenant,
+                      const SesameCaller      *caller,
+                      const SesameTokenClaims *claims,
+                      const char              *previous_challenge_id,
+                      const char              *username,
+                      GError                 **error)
 {
   g_autoptr(SesameAuthenticationOptions) options = g_new0 (SesameAuthenticationOptions, 1);
   g_autoptr(SesameAction) action = NULL;
   g_autoptr(SesameChallenge) previous = NULL;
   const char *code = SESAME_DEFAULT_SIGN_IN_ACTION;
-
-  g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
-  g_return_val_if_fail (tenant != NULL, NULL);
 
   if (!sesame_tenant_check_passkeys_set_up (tenant, error))
     return NULL;
@@ -414,8 +432,8 @@ sesame_tenant_begin_authentication (SesameStore             *store,
    * these options get a fresh challenge that inherits its binding. */
   if (previous_challenge_id)
     {
-      previous = consume_challenge (store, tenant, previous_challenge_id,
-                                    SESAME_CHALLENGE_AUTHENTICATION, error);
+      previous = take_challenge (store, tenant, previous_challenge_id,
+                                 SESAME_CHALLENGE_AUTHENTICATION, TRUE, error);
       if (!previous)
         return NULL;
       if (action && g_strcmp0 (previous->action_key, action->idempotency_key) != 0)
@@ -471,7 +489,141 @@ sesame_tenant_begin_authentication (SesameStore             *store,
   return g_steal_pointer (&options);
 }
 
-/* Finishing: the attempt's record */
+typedef struct
+{
+  const SesameTenant          *tenant;
+  const SesameCaller          *caller;
+  const SesameTokenClaims     *claims;
+  const char                  *previous_challenge_id;
+  const char                  *username;
+  SesameAuthenticationOptions *options;   /* out */
+  GError                      *refusal;   /* out: committed all the same */
+} BeginAuthenticationData;
+
+/* The previous challenge is consumed and the new one issued in one
+ * transaction; a refusal after the consumption commits it, so that the
+ * previous challenge stays used up. */
+static gboolean
+begin_authentication_in_transaction (SesameStore *store,
+                                     gpointer     user_data,
+                                     GError     **error)
+{
+  BeginAuthenticationData *data = user_data;
+  g_autoptr(GError) local_error = NULL;
+
+  data->options = begin_authentication (store, data->tenant, data->caller, data->claims,
+                                        data->previous_challenge_id, data->username,
+                                        &local_error);
+  if (data->options)
+    return TRUE;
+  if (local_error->domain == SESAME_RULE_ERROR)
+    {
+      data->refusal = g_steal_pointer (&local_error);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+SesameAuthenticationOptions *
+sesame_tenant_begin_authentication (SesameStore             *store,
+                                    const SesameTenant      *tenant,
+                                    const SesameCaller      *caller,
+                                    const SesameTokenClaims *claims,
+                                    const char              *previous_challenge_id,
+                                    const char              *username,
+                                    GError                 **error)
+{
+  BeginAuthenticationData data = { tenant, caller, claims, previous_challenge_id, username };
+
+  g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
+  g_return_val_if_fail (tenant != NULL, NULL);
+
+  /* Without a previous challenge the only write is the new challenge's
+   * own transaction. */
+  if (!previous_challenge_id)
+    return begin_authentication (store, tenant, caller, claims, NULL, username, error);
+  if (!sesame_store_run_in_transaction (store, begin_authentication_in_transaction, &data, error))
+    return NULL;
+  if (data.refusal)
+    {
+      g_propagate_error (error, data.refusal);
+      return NULL;
+    }
+  return data.options;
+}
+
+/* The refusal goes out all the same; only its record is missing. A full or
+ * read-only disk is the machine's state, not a fault of ours, and the
+ * reply already says so to whoever retries. */
+static void
+log_unrecorded (const char   *kind,
+                const char   *what,
+                const GError *error)
+{
+  if (sesame_store_error_is_unavailable (error))
+    g_debug ("Cannot record the %s %s: %s", what, kind, error->message);
+  else
+    g_warning ("Cannot record the %s %s: %s", what, kind, error->message);
+}
+
+/* Finishing: one transaction for the whole attempt
+ *
+ * Everything that only reads (decoding, the token's action, the passkey,
+ * a look at the challenge, the signature) happens before; then one write
+ * transaction consumes the challenge, writes what the verdict calls for
+ * (the ceremony's result, a failed action, or nothing) and the event, and
+ * commits them together. The transaction holds the write lock from its
+ * start (BEGIN IMMEDIATE), so nothing it reads can be changed under it:
+ * a challenge that a concurrent attempt consumed meanwhile turns this one
+ * into a replay, and the result's own rechecks (sign count, open action,
+ * first passkey) are compare-and-set. */
+
+typedef enum
+{
+  VERDICT_ACCEPT,
+  VERDICT_REFUSE,   /* logged; says nothing about the credential */
+  VERDICT_FAIL,     /* logged, and the action fails */
+} Verdict;
+
+typedef struct
+{
+  const SesameTenant         *tenant;
+  const SesameCaller         *caller;
+  const char                 *kind;             /* "registration", "authentication" */
+  const char                 *challenge_id;
+  SesameChallengeType         type;
+  gboolean                    consume;          /* FALSE: refused before the challenge counts */
+  GBytes                     *credential_id;
+
+  Verdict                     verdict;
+  GError                     *failure;          /* why, unless accepted */
+  SesameStoreTransactionFunc  accept;           /* what an accepted attempt writes */
+  gpointer                    accept_data;
+
+  /* Whom the record is about. */
+  const char                 *refuse_action_key;
+  const char                 *fail_action_key;  /* the action to fail; NULL: fail_new_action */
+  SesameAction               *fail_new_action;  /* created as CHALLENGE_FAILED; NULL: none */
+  const char                 *user_id;
+  guint32                     sign_count;       /* the assertion's, for a late regression */
+} FinishData;
+
+static void
+finish_data_clear (FinishData *data)
+{
+  g_clear_error (&data->failure);
+}
+
+static void
+set_verdict (FinishData *data,
+             Verdict     verdict,
+             GError     *failure)
+{
+  data->verdict = verdict;
+  g_clear_error (&data->failure);
+  data->failure = failure;
+}
 
 static JsonNode *
 failure_details (const GError *failure,
@@ -506,115 +658,148 @@ failure_details (const GError *failure,
   return json_builder_get_root (details);
 }
 
-/* The refusal goes out all the same; only its record is missing. A full or
- * read-only disk is the machine's state, not a fault of ours, and the
- * reply already says so to whoever retries. */
-static void
-log_unrecorded (const char   *kind,
-                const char   *what,
-                const GError *error)
+/* A failed ceremony's action follows sesame_action_state_after_ceremony()
+ * (an open sign-in of a known passkey gets a new action for its owner). An
+ * action deleted since it was read is not there to fail. */
+static gboolean
+fail_action (SesameStore  *store,
+             FinishData   *data,
+             const char  **action_key,
+             GError      **error)
 {
-  if (sesame_store_error_is_unavailable (error))
-    g_debug ("Cannot record the %s %s: %s", what, kind, error->message);
-  else
-    g_warning ("Cannot record the %s %s: %s", what, kind, error->message);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SesameAction) action = NULL;
+  SesameActionState state, next;
+
+  *action_key = data->fail_action_key;
+  if (!*action_key)
+    {
+      if (!data->fail_new_action)
+        return TRUE;
+      if (!sesame_store_create_action (store, data->fail_new_action, error))
+        return FALSE;
+      *action_key = data->fail_new_action->idempotency_key;
+      return TRUE;
+    }
+
+  action = sesame_store_get_action (store, data->tenant->id, *action_key, &local_error);
+  if (!action)
+    {
+      if (sesame_store_error_is_not_found (local_error))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  state = sesame_action_get_state (action);
+  next = sesame_action_state_after_ceremony (state, FALSE);
+  if (next != state)
+    {
+      g_autoptr(SesameAction) updated = NULL;
+
+      updated = sesame_store_update_action (store, data->tenant->id, *action_key,
+                                            sesame_action_state_to_string (next), NULL, NULL,
+                                            error);
+      if (!updated)
+        return FALSE;
+    }
+  return TRUE;
 }
-
-/* Refused before anything but the challenge changed: only an event, so
- * that the activity log shows replays, expired challenges and unknown
- * credentials. */
-static void
-refuse_attempt (SesameStore        *store,
-                const SesameTenant *tenant,
-                const SesameCaller *caller,
-                const char         *kind,
-                const char         *action_key,
-                const char         *user_id,
-                const char         *challenge_id,
-                GBytes             *credential_id,
-                const GError       *failure)
-{
-  g_autoptr(JsonNode) details = failure_details (failure, challenge_id, credential_id);
-  g_autoptr(GError) error = NULL;
-
-  if (!sesame_tenant_record_event (store, tenant->id, caller, action_key, user_id, kind,
-                                   "failure", failure->message, details, &error))
-    log_unrecorded (kind, "refused", error);
-}
-
-/* A ceremony that failed after its challenge was consumed: the action's
- * state follows sesame_action_state_after_ceremony() (an open sign-in of a
- * known passkey gets a new action for its owner), and an event says why. */
-typedef struct
-{
-  const SesameTenant *tenant;
-  const SesameCaller *caller;
-  const char         *kind;
-  const char         *action_key;     /* the action to fail; NULL: see new_action */
-  SesameAction       *new_action;     /* created as CHALLENGE_FAILED; NULL: none */
-  const char         *user_id;
-  const GError       *failure;
-  JsonNode           *details;
-} FailureData;
 
 static gboolean
-fail_in_transaction (SesameStore *store,
-                     gpointer     user_data,
-                     GError     **error)
+finish_in_transaction (SesameStore *store,
+                       gpointer     user_data,
+                       GError     **error)
 {
-  FailureData *data = user_data;
-  const char *action_key = data->action_key;
+  FinishData *data = user_data;
+  g_autoptr(SesameChallenge) challenge = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) details = NULL;
+  const char *action_key;
 
-  if (action_key)
+  if (data->consume)
     {
-      g_autoptr(SesameAction) action = NULL;
-      SesameActionState state, next;
-
-      action = sesame_store_get_action (store, data->tenant->id, action_key, error);
-      if (!action)
-        return FALSE;
-      state = sesame_action_get_state (action);
-      next = sesame_action_state_after_ceremony (state, FALSE);
-      if (next != state)
+      challenge = take_challenge (store, data->tenant, data->challenge_id, data->type, TRUE,
+                                  &local_error);
+      if (!challenge)
         {
-          g_autoptr(SesameAction) updated = NULL;
-
-          updated = sesame_store_update_action (store, data->tenant->id, action_key,
-                                                sesame_action_state_to_string (next), NULL,
-                                                NULL, error);
-          if (!updated)
-            return FALSE;
+          if (local_error->domain != SESAME_RULE_ERROR)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* Unusable when it was looked at, or consumed since by a
+           * concurrent attempt: either way this attempt is a refusal. */
+          set_verdict (data, VERDICT_REFUSE, g_steal_pointer (&local_error));
         }
     }
-  else if (data->new_action)
+
+  if (data->verdict == VERDICT_ACCEPT)
     {
-      if (!sesame_store_create_action (store, data->new_action, error))
-        return FALSE;
-      action_key = data->new_action->idempotency_key;
+      /* A savepoint: a recheck that fails leaves only the challenge and
+       * the record below. */
+      if (sesame_store_run_in_transaction (store, data->accept, data->accept_data, &local_error))
+        return TRUE;
+      if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_STALE))
+        {
+          /* Another attempt had this count or a higher one accepted after
+           * the passkey was read: the verdict the verifier gives a
+           * regression it sees itself. */
+          set_verdict (data, VERDICT_FAIL,
+                       g_error_new (SESAME_WEBAUTHN_ERROR,
+                                    SESAME_WEBAUTHN_ERROR_SIGN_COUNT_REGRESSION,
+                                    "sign count %u is not greater than the one stored meanwhile: "
+                                    "the authenticator may have been cloned", data->sign_count));
+          g_clear_error (&local_error);
+        }
+      else if (local_error->domain == SESAME_RULE_ERROR)
+        set_verdict (data, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      else if (local_error->domain == SESAME_STORE_ERROR &&
+               (local_error->code == SESAME_STORE_ERROR_IO ||
+                sesame_store_error_is_unavailable (local_error)))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      else
+        set_verdict (data, VERDICT_FAIL, g_steal_pointer (&local_error));
     }
+
+  details = failure_details (data->failure, data->challenge_id, data->credential_id);
+  action_key = data->refuse_action_key;
+  if (data->verdict == VERDICT_FAIL && !fail_action (store, data, &action_key, error))
+    return FALSE;
   return sesame_tenant_record_event (store, data->tenant->id, data->caller, action_key,
                                      data->user_id, data->kind, "failure",
-                                     data->failure->message, data->details, error);
+                                     data->failure->message, details, error);
 }
 
-static void
-fail_ceremony (SesameStore        *store,
-               const SesameTenant *tenant,
-               const SesameCaller *caller,
-               const char         *kind,
-               const char         *action_key,
-               SesameAction       *new_action,
-               const char         *user_id,
-               const char         *challenge_id,
-               GBytes             *credential_id,
-               const GError       *failure)
+/* Runs the attempt's transaction. TRUE when it was accepted; otherwise the
+ * refusal or failure goes to @error (with *judged TRUE), or an internal
+ * error that changed nothing. A record that could not be written (a full
+ * disk) does not change the verdict. */
+static gboolean
+finish_attempt (SesameStore  *store,
+                FinishData   *data,
+                gboolean     *judged,
+                GError      **error)
 {
-  g_autoptr(JsonNode) details = failure_details (failure, challenge_id, credential_id);
-  g_autoptr(GError) error = NULL;
-  FailureData data = { tenant, caller, kind, action_key, new_action, user_id, failure, details };
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = sesame_store_run_in_transaction (store, finish_in_transaction, data,
+                                                 &local_error);
 
-  if (!sesame_store_run_in_transaction (store, fail_in_transaction, &data, &error))
-    log_unrecorded (kind, "failed", error);
+  if (ok && data->verdict == VERDICT_ACCEPT)
+    return TRUE;
+  if (!ok && data->verdict == VERDICT_ACCEPT)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!ok)
+    log_unrecorded (data->kind, data->verdict == VERDICT_FAIL ? "failed" : "refused",
+                    local_error);
+  *judged = TRUE;
+  g_propagate_error (error, g_steal_pointer (&data->failure));
+  return FALSE;
 }
 
 /* The state a ceremony leaves its action in when it succeeds, as stored. */
@@ -837,6 +1022,7 @@ sesame_tenant_finish_registration (SesameStore                *store,
   SesameVerifyOptions options;
   const char *rp_ids[2];
   RegisterData data = { 0 };
+  FinishData finish = { 0 };
 
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
   g_return_val_if_fail (tenant && claims && challenge_id && credential && judged, NULL);
@@ -852,45 +1038,63 @@ sesame_tenant_finish_registration (SesameStore                *store,
   if (!action)
     return NULL;
 
+  finish.tenant = tenant;
+  finish.caller = caller;
+  finish.kind = "registration";
+  finish.challenge_id = challenge_id;
+  finish.type = SESAME_CHALLENGE_REGISTRATION;
+  finish.consume = TRUE;
+  finish.credential_id = auth_data->credential_id;
+  finish.refuse_action_key = action->idempotency_key;
+  finish.fail_action_key = action->idempotency_key;
+  finish.user_id = action->user_id;
+
   /* The challenge next, so that a replay is reported as one whatever else
-   * changed since; a refused challenge changes nothing but the log. */
-  challenge = consume_challenge (store, tenant, challenge_id, SESAME_CHALLENGE_REGISTRATION,
-                                 &local_error);
+   * changed since; a refused challenge changes nothing but the log. The
+   * transaction uses the challenge up, whatever the verdict below. */
+  challenge = take_challenge (store, tenant, challenge_id, SESAME_CHALLENGE_REGISTRATION,
+                              FALSE, &local_error);
   if (!challenge)
     {
-      if (local_error->domain == SESAME_RULE_ERROR)
+      if (local_error->domain != SESAME_RULE_ERROR)
         {
-          refuse_attempt (store, tenant, caller, "registration", action->idempotency_key,
-                          action->user_id, challenge_id, auth_data->credential_id, local_error);
-          *judged = TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
         }
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
 
-  /* From here on the challenge is used up. */
   if (g_strcmp0 (challenge->action_key, action->idempotency_key) != 0 ||
       g_strcmp0 (challenge->user_id, action->user_id) != 0)
     {
       sesame_refuse (&local_error, SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,
                      "Challenge “%s” was issued for another action (it is used up now)",
-                                                                    challenge_id);
-      goto refused;
+                     challenge_id);
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
   if (!sesame_action_check_open (action, &local_error))
-    goto refused;
+    {
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
+    }
   passkeys = sesame_store_list_passkeys (store, tenant->id, action->user_id, error);
   if (!passkeys)
     return NULL;
   if (!sesame_scope_check_add_passkey (claims, passkeys->len, &local_error))
-    goto refused;
+    {
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
+    }
   existing = sesame_store_find_passkey (store, tenant->id, auth_data->credential_id, NULL);
   if (existing)
     {
       sesame_refuse (&local_error, SESAME_RULE_ERROR_ALREADY_REGISTERED,
                      "This passkey is already registered%s",
                      g_str_equal (existing->user_id, action->user_id) ? " for this user" : "");
-      goto failed;
+      set_verdict (&finish, VERDICT_FAIL, g_steal_pointer (&local_error));
+      goto record;
     }
 
   /* WebAuthn L3 §7.1 step 14: user presence is verified unless the page
@@ -899,7 +1103,10 @@ sesame_tenant_finish_registration (SesameStore                *store,
   options.require_user_presence = !conditional_create;
   registration = sesame_verify_registration_json (&options, credential, &local_error);
   if (!registration)
-    goto failed;
+    {
+      set_verdict (&finish, VERDICT_FAIL, g_steal_pointer (&local_error));
+      goto record;
+    }
 
   data.tenant = tenant;
   data.caller = caller;
@@ -910,32 +1117,20 @@ sesame_tenant_finish_registration (SesameStore                *store,
   data.conditional_create = conditional_create;
   result = g_new0 (SesameCeremonyResult, 1);
   result->passkey = data.passkey;
-  if (!sesame_store_run_in_transaction (store, register_in_transaction, &data, &local_error))
+  finish.verdict = VERDICT_ACCEPT;
+  finish.accept = register_in_transaction;
+  finish.accept_data = &data;
+
+record:
+  if (!finish_attempt (store, &finish, judged, error))
     {
       g_clear_pointer (&data.action, sesame_action_free);
-      /* A recheck lost to a concurrent request: the winner's outcome
-       * stands, so this attempt is only logged. */
-      if (local_error->domain == SESAME_RULE_ERROR)
-        goto refused;
-      goto failed;
+      finish_data_clear (&finish);
+      return NULL;
     }
   result->action = data.action;
   result->user = sesame_store_get_user (store, tenant->id, action->user_id, NULL);
   return g_steal_pointer (&result);
-
-failed:
-  *judged = TRUE;
-  fail_ceremony (store, tenant, caller, "registration", action->idempotency_key, NULL,
-                 action->user_id, challenge_id, auth_data->credential_id, local_error);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
-
-refused:
-  *judged = TRUE;
-  refuse_attempt (store, tenant, caller, "registration", action->idempotency_key,
-                  action->user_id, challenge_id, auth_data->credential_id, local_error);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
 }
 
 /* Finishing a sign-in */
@@ -1039,8 +1234,10 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   SesameStoredCredential stored = { 0 };
   SesameVerifyOptions options;
   const char *rp_ids[2];
+  g_autoptr(SesameAction) failed_action = NULL;
   const char *action_key = NULL;
   SignInData data = { 0 };
+  FinishData finish = { 0 };
 
   g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
   g_return_val_if_fail (tenant && challenge_id && credential && judged, NULL);
@@ -1056,8 +1253,17 @@ sesame_tenant_finish_authentication (SesameStore                *store,
         return NULL;
     }
 
+  finish.tenant = tenant;
+  finish.caller = caller;
+  finish.kind = "authentication";
+  finish.challenge_id = challenge_id;
+  finish.type = SESAME_CHALLENGE_AUTHENTICATION;
+  finish.credential_id = credential->raw_id;
+  finish.refuse_action_key = token_action ? token_action->idempotency_key : NULL;
+
   /* Only a credential id this tenant has never seen is "unknown": newer
-   * SDKs then tell the browser to delete that passkey. */
+   * SDKs then tell the browser to delete that passkey. The challenge stays
+   * usable. */
   passkey = sesame_store_find_passkey (store, tenant->id, credential->raw_id, &local_error);
   if (!passkey)
     {
@@ -1069,40 +1275,46 @@ sesame_tenant_finish_authentication (SesameStore                *store,
       g_clear_error (&local_error);
       sesame_refuse (&local_error, SESAME_RULE_ERROR_UNKNOWN_CREDENTIAL,
                      "This tenant has no passkey with credential id %s", credential->id);
-      refuse_attempt (store, tenant, caller, "authentication",
-                      token_action ? token_action->idempotency_key : NULL,
-                      token_action ? token_action->user_id : NULL,
-                      challenge_id, credential->raw_id, local_error);
-      *judged = TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      finish.user_id = token_action ? token_action->user_id : NULL;
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
+  finish.consume = TRUE;
+  finish.user_id = passkey->user_id;
 
-  challenge = consume_challenge (store, tenant, challenge_id, SESAME_CHALLENGE_AUTHENTICATION,
-                                 &local_error);
+  challenge = take_challenge (store, tenant, challenge_id, SESAME_CHALLENGE_AUTHENTICATION,
+                              FALSE, &local_error);
   if (!challenge)
     {
-      if (local_error->domain == SESAME_RULE_ERROR)
+      if (local_error->domain != SESAME_RULE_ERROR)
         {
-          refuse_attempt (store, tenant, caller, "authentication",
-                          token_action ? token_action->idempotency_key : NULL, passkey->user_id,
-                          challenge_id, credential->raw_id, local_error);
-          *judged = TRUE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
         }
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
 
-  /* From here on the challenge is used up. A failed ceremony fails the
-   * action it was for (or, for an open sign-in, a new action of the
-   * passkey's owner). */
+  /* The transaction uses the challenge up whatever happens from here. A
+   * failed ceremony fails the action it was for (or, for an open sign-in,
+   * a new action of the passkey's owner). */
   action_key = challenge->action_key;
+  if (!finish.refuse_action_key)
+    finish.refuse_action_key = action_key;
+  finish.fail_action_key = action_key;
+  if (!action_key)
+    {
+      failed_action = new_sign_in_action (tenant, passkey, challenge,
+                                        SESAME_ACTION_STATE_CHALLENGE_FAILED);
+      finish.fail_new_action = failed_action;
+    }
   if (token_action && g_strcmp0 (challenge->action_key, token_action->idempotency_key) != 0)
     {
       sesame_refuse (&local_error, SESAME_RULE_ERROR_CHALLENGE_NOT_FOUND,
                      "Challenge “%s” was not issued for this token's action (it is used up now)",
                      challenge_id);
-      goto refused;
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
   if (action_key)
     {
@@ -1112,11 +1324,11 @@ sesame_tenant_finish_authentication (SesameStore                *store,
       if (!bound)
         return NULL;
       if (!sesame_action_check_open (bound, &local_error))
-        goto refused;
+        {
+          set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+          goto record;
+        }
     }
-  else
-    new_action = new_sign_in_action (tenant, passkey, challenge,
-                                     SESAME_ACTION_STATE_CHALLENGE_FAILED);
 
   /* A sign-in for a given user (token, tracked action) is completed only by
    * that user's passkey. Another user's passkey proves nothing about the
@@ -1126,12 +1338,16 @@ sesame_tenant_finish_authentication (SesameStore                *store,
     {
       sesame_refuse (&local_error, SESAME_RULE_ERROR_WRONG_USER,
                      "This passkey belongs to another user than the one this sign-in is for");
-      goto refused;
+      set_verdict (&finish, VERDICT_REFUSE, g_steal_pointer (&local_error));
+      goto record;
     }
 
   public_key = sesame_store_get_public_key (store, passkey, &local_error);
   if (!public_key)
-    goto failed;
+    {
+      set_verdict (&finish, VERDICT_FAIL, g_steal_pointer (&local_error));
+      goto record;
+    }
   user_handle = sesame_tenant_user_handle (tenant, passkey->user_id);
   stored.credential_id = passkey->credential_id;
   stored.public_key = public_key;
@@ -1144,7 +1360,10 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   sesame_tenant_verify_options (&options, tenant, challenge, rp_ids);
   assertion = sesame_verify_authentication_json (&options, &stored, credential, &local_error);
   if (!assertion)
-    goto failed;
+    {
+      set_verdict (&finish, VERDICT_FAIL, g_steal_pointer (&local_error));
+      goto record;
+    }
 
   data.tenant = tenant;
   data.caller = caller;
@@ -1152,57 +1371,27 @@ sesame_tenant_finish_authentication (SesameStore                *store,
   data.assertion = assertion;
   data.action_key = action_key;
   data.challenge_id = challenge_id;
-  if (new_action)
+  if (!action_key)
     {
-      sesame_action_free (new_action);
       new_action = new_sign_in_action (tenant, passkey, challenge,
                                        SESAME_ACTION_STATE_CHALLENGE_SUCCEEDED);
       data.new_action = new_action;
     }
-  if (!sesame_store_run_in_transaction (store, sign_in_in_transaction, &data, &local_error))
-    {
-      /* Another request (thread or process) accepted an assertion with
-       * this count or a higher one after the passkey was read: the same
-       * verdict the verifier gives a regression it sees itself. */
-      if (g_error_matches (local_error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_STALE))
-        {
-          g_clear_error (&local_error);
-          g_set_error (&local_error, SESAME_WEBAUTHN_ERROR,
-                       SESAME_WEBAUTHN_ERROR_SIGN_COUNT_REGRESSION,
-                       "sign count %u is not greater than the one stored meanwhile: the "
-                       "authenticator may have been cloned", assertion->sign_count);
-        }
-      g_clear_pointer (&data.action, sesame_action_free);
-      if (local_error->domain == SESAME_RULE_ERROR)
-        goto refused;
-      if (new_action)
-        {
-          sesame_action_free (new_action);
-          new_action = new_sign_in_action (tenant, passkey, challenge,
-                                           SESAME_ACTION_STATE_CHALLENGE_FAILED);
-        }
-      goto failed;
-    }
+  finish.verdict = VERDICT_ACCEPT;
+  finish.accept = sign_in_in_transaction;
+  finish.accept_data = &data;
+  finish.sign_count = assertion->sign_count;
 
+record:
+  if (!finish_attempt (store, &finish, judged, error))
+    {
+      g_clear_pointer (&data.action, sesame_action_free);
+      finish_data_clear (&finish);
+      return NULL;
+    }
   result = g_new0 (SesameCeremonyResult, 1);
   result->action = data.action;
   result->user = sesame_store_get_user (store, tenant->id, passkey->user_id, NULL);
   result->passkey = g_steal_pointer (&passkey);
   return g_steal_pointer (&result);
-
-failed:
-  *judged = TRUE;
-  fail_ceremony (store, tenant, caller, "authentication", action_key,
-                 action_key ? NULL : new_action, passkey->user_id, challenge_id,
-                 credential->raw_id, local_error);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
-
-refused:
-  *judged = TRUE;
-  refuse_attempt (store, tenant, caller, "authentication",
-                  token_action ? token_action->idempotency_key : action_key, passkey->user_id,
-                  challenge_id, credential->raw_id, local_error);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
 }

@@ -15,9 +15,11 @@ G_BEGIN_DECLS
  *
  * A finish checks everything it can before anything changes: the credential
  * decodes, the token's action still exists, the credential is known (sign
- * in). Then the challenge is consumed atomically, so that a replay or an
- * expired challenge is reported as such and changes nothing else. From that
- * point the challenge stays used whatever happens. An attempt that was
+ * in), the challenge is usable, the signature verifies. Then one write
+ * transaction consumes the challenge (so that a replay, even one racing this
+ * attempt, or an expired challenge is reported as such and changes nothing
+ * else), writes the outcome and its event, and commits them together: the
+ * challenge stays used whatever the verdict. An attempt that was
  * judged is logged as an event and sets *judged to TRUE (the wire then says
  * isVerified: false): an unknown credential or a refused challenge, or,
  * once the challenge is used, a refusal that says nothing about the

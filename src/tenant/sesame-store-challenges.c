@@ -167,45 +167,73 @@ sesame_store_consume_challenge (SesameStore *self,
 
   /* Nothing was consumed; say why. Once used or expired a challenge stays
    * so, so this answer cannot be contradicted by a later write. */
-  {
-    g_autoptr(SesameStoreStmt) stmt = sesame_store_prepare (self,
-                                                       "SELECT used, expires FROM challenges"
-                                                       " WHERE id = ?1 AND tenant = ?2",
-                                                       error);
-    if (!stmt)
-      return NULL;
-    sesame_sql_bind_text (stmt, 1, challenge_id);
-    sesame_sql_bind_text (stmt, 2, tenant_id);
-    rc = sqlite3_step (stmt);
-    if (rc == SQLITE_DONE)
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_NOT_FOUND,
-                   "Tenant “%s” has no challenge “%s”", tenant_id, challenge_id);
-    else if (rc != SQLITE_ROW)
-      sesame_store_set_error_from_db (self, error, rc, "Cannot read challenge “%s” of tenant “%s”",
-                                      challenge_id, tenant_id);
-    else if (sqlite3_column_int (stmt, 0))
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_ALREADY_USED,
-                   "Challenge “%s” of tenant “%s” was already used: this is a replay",
-                   challenge_id, tenant_id);
-    else
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_EXPIRED,
-                   "Challenge “%s” of tenant “%s” expired %" G_GINT64_FORMAT " s ago",
-                   challenge_id, tenant_id,
-                   (gint64) ((now - sqlite3_column_int64 (stmt, 1)) / G_USEC_PER_SEC));
-    return NULL;
-  }
+  challenge = sesame_store_get_challenge (self, tenant_id, challenge_id, error);
+  if (challenge)
+    {
+      /* Consumed and restored in between: impossible, since nothing
+       * marks a challenge unused again. */
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "Challenge “%s” of tenant “%s” could not be consumed", challenge_id,
+                   tenant_id);
+      sesame_challenge_free (challenge);
+    }
+  return NULL;
 }
 
-gboolean
-sesame_store_purge_challenges (SesameStore *self,
-                               guint       *n_purged,
-                               GError     **error)
+SesameChallenge *
+sesame_store_get_challenge (SesameStore *self,
+                            const char  *tenant_id,
+                            const char  *challenge_id,
+                            GError     **error)
 {
   g_autoptr(GRecMutexLocker) locker = NULL;
   g_autoptr(SesameStoreStmt) stmt = NULL;
-  int rc;
+  g_autoptr(SesameChallenge) challenge = NULL;
+  gint64 now = g_get_real_time ();
 
-  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+  g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
+  g_return_val_if_fail (tenant_id && challenge_id, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = sesame_store_prepare (self,
+                               "SELECT " CHALLENGE_COLUMNS " FROM challenges"
+                               " WHERE id = ?1 AND tenant = ?2",
+                               error);
+  if (!stmt)
+    return NULL;
+  sesame_sql_bind_text (stmt, 1, challenge_id);
+  sesame_sql_bind_text (stmt, 2, tenant_id);
+  challenge = sesame_store_fetch_one (self, stmt, challenge_from_row, error,
+                                      "challenge “%s” in tenant “%s”", challenge_id, tenant_id);
+  if (!challenge)
+    return NULL;
+  if (challenge->used)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_ALREADY_USED,
+                   "Challenge “%s” of tenant “%s” was already used: this is a replay",
+                   challenge_id, tenant_id);
+      return NULL;
+    }
+  if (challenge->expires <= now)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_EXPIRED,
+                   "Challenge “%s” of tenant “%s” expired %" G_GINT64_FORMAT " s ago",
+                   challenge_id, tenant_id,
+                   (gint64) ((now - challenge->expires) / G_USEC_PER_SEC));
+      return NULL;
+    }
+  return g_steal_pointer (&challenge);
+}
+
+static gboolean
+purge_in_transaction (SesameStore *self,
+                      gpointer     user_data,
+                      GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(SesameStoreStmt) stmt = NULL;
+  guint *n_purged = user_data;
+  int rc;
 
   locker = g_rec_mutex_locker_new (&self->lock);
   stmt = sesame_store_prepare (self, "DELETE FROM challenges WHERE expires <= ?1", error);
@@ -221,4 +249,14 @@ sesame_store_purge_challenges (SesameStore *self,
   if (n_purged)
     *n_purged = (guint) sqlite3_changes (self->db);
   return TRUE;
+}
+
+gboolean
+sesame_store_purge_challenges (SesameStore *self,
+                               guint       *n_purged,
+                               GError     **error)
+{
+  g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
+
+  return sesame_store_ensure_transaction (self, purge_in_transaction, n_purged, error);
 }

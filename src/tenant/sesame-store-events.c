@@ -89,7 +89,7 @@ retention_cut (SesameStore *self,
   if (!stmt)
     return FALSE;
   sesame_sql_bind_text (stmt, 1, tenant_id);
-  sesame_sql_bind_int64 (stmt, 2, (gint64) self->event_retention - 1);
+  sesame_sql_bind_int64 (stmt, 2, (gint64) g_atomic_int_get (&self->shared->event_retention) - 1);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
@@ -123,7 +123,7 @@ trim_locked (SesameStore *self,
 
   if (n_removed)
     *n_removed = 0;
-  if (!self->event_retention)
+  if (!g_atomic_int_get (&self->shared->event_retention))
     return TRUE;
 
   {
@@ -163,10 +163,20 @@ trim_locked (SesameStore *self,
         }
       removed += (guint) sqlite3_changes (self->db);
     }
-  self->appends_since_trim = 0;
+  g_atomic_int_set (&self->shared->appends_since_trim, 0);
   if (n_removed)
     *n_removed = removed;
   return TRUE;
+}
+
+static gboolean
+trim_in_transaction (SesameStore *self,
+                     gpointer     user_data,
+                     GError     **error)
+{
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+
+  return trim_locked (self, user_data, error);
 }
 
 void
@@ -175,18 +185,17 @@ sesame_store_set_event_retention (SesameStore *self,
 {
   g_return_if_fail (SESAME_IS_STORE (self));
 
-  g_rec_mutex_lock (&self->lock);
-  self->event_retention = max_per_tenant;
-  /* The next append trims, so that a lowered bound holds at once. */
-  self->appends_since_trim = TRIM_EVERY;
-  g_rec_mutex_unlock (&self->lock);
+  /* Shared with the siblings. The next append trims, so that a lowered
+   * bound holds at once. */
+  g_atomic_int_set (&self->shared->event_retention, max_per_tenant);
+  g_atomic_int_set (&self->shared->appends_since_trim, TRIM_EVERY);
 }
 
 guint
 sesame_store_get_event_retention (SesameStore *self)
 {
   g_return_val_if_fail (SESAME_IS_STORE (self), 0);
-  return self->event_retention;
+  return g_atomic_int_get (&self->shared->event_retention);
 }
 
 gboolean
@@ -194,26 +203,28 @@ sesame_store_trim_events (SesameStore *self,
                           guint       *n_removed,
                           GError     **error)
 {
-  g_autoptr(GRecMutexLocker) locker = NULL;
-
   g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
 
-  locker = g_rec_mutex_locker_new (&self->lock);
-  return trim_locked (self, n_removed, error);
+  return sesame_store_ensure_transaction (self, trim_in_transaction, n_removed, error);
 }
 
-gint64
-sesame_store_append_event (SesameStore *self,
-                           SesameEvent *event,
-                           GError     **error)
+typedef struct
 {
-  GPtrArray *committed = NULL;
-  gint64 time, id = 0;
+  SesameEvent *event;
+  gint64       id;
+} AppendData;
 
-  g_return_val_if_fail (SESAME_IS_STORE (self), 0);
-  g_return_val_if_fail (event && event->tenant_id && event->kind, 0);
-
-  time = event->time ? event->time : g_get_real_time ();
+/* In a transaction (the caller's, or one of its own), so that the event
+ * is queued for announcement in commit order. */
+static gboolean
+append_in_transaction (SesameStore *self,
+                       gpointer     user_data,
+                       GError     **error)
+{
+  AppendData *data = user_data;
+  SesameEvent *event = data->event;
+  gint64 time = event->time ? event->time : g_get_real_time ();
+  gint64 id = 0;
 
   g_rec_mutex_lock (&self->lock);
   {
@@ -251,7 +262,8 @@ sesame_store_append_event (SesameStore *self,
           }
       }
   }
-  if (id && self->event_retention && ++self->appends_since_trim >= TRIM_EVERY)
+  if (id && g_atomic_int_get (&self->shared->event_retention) &&
+      g_atomic_int_add (&self->shared->appends_since_trim, 1) + 1 >= TRIM_EVERY)
     {
       g_autoptr(GError) local_error = NULL;
 
@@ -265,14 +277,27 @@ sesame_store_append_event (SesameStore *self,
     {
       event->id = id;
       event->time = time;
-      /* Inside a transaction the event waits for the outermost commit. */
+      /* The event waits for the outermost commit. */
       g_ptr_array_add (self->pending_events, sesame_event_copy (event));
-      committed = sesame_store_take_committed_events (self);
     }
   g_rec_mutex_unlock (&self->lock);
+  data->id = id;
+  return id != 0;
+}
 
-  sesame_store_announce (self, committed);
-  return id;
+gint64
+sesame_store_append_event (SesameStore *self,
+                           SesameEvent *event,
+                           GError     **error)
+{
+  AppendData data = { event, 0 };
+
+  g_return_val_if_fail (SESAME_IS_STORE (self), 0);
+  g_return_val_if_fail (event && event->tenant_id && event->kind, 0);
+
+  if (!sesame_store_ensure_transaction (self, append_in_transaction, &data, error))
+    return 0;
+  return data.id;
 }
 
 GPtrArray *

@@ -319,32 +319,41 @@ cached_key_free (SesameCachedKey *cached)
 }
 
 void
-sesame_store_key_cache_init (SesameStore *self)
+sesame_store_key_cache_init (SesameStoreShared *shared)
 {
-  self->key_cache = g_hash_table_new (g_str_hash, g_str_equal);
-  g_queue_init (&self->key_lru);
+  shared->key_cache = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&shared->key_lru);
 }
 
 void
-sesame_store_key_cache_clear (SesameStore *self)
+sesame_store_key_cache_clear (SesameStoreShared *shared)
 {
-  if (self->key_cache)
-    g_hash_table_remove_all (self->key_cache);
-  g_queue_clear_full (&self->key_lru, (GDestroyNotify) cached_key_free);
+  if (shared->key_cache)
+    g_hash_table_remove_all (shared->key_cache);
+  g_queue_clear_full (&shared->key_lru, (GDestroyNotify) cached_key_free);
 }
 
-/* Call with the lock held. */
+/* Call with key_lock held. */
+static void
+key_cache_remove_locked (SesameStoreShared *shared,
+                         const char        *passkey_id)
+{
+  GList *link = g_hash_table_lookup (shared->key_cache, passkey_id);
+
+  if (!link)
+    return;
+  g_hash_table_remove (shared->key_cache, passkey_id);
+  cached_key_free (link->data);
+  g_queue_delete_link (&shared->key_lru, link);
+}
+
 static void
 key_cache_remove (SesameStore *self,
                   const char  *passkey_id)
 {
-  GList *link = g_hash_table_lookup (self->key_cache, passkey_id);
-
-  if (!link)
-    return;
-  g_hash_table_remove (self->key_cache, passkey_id);
-  cached_key_free (link->data);
-  g_queue_delete_link (&self->key_lru, link);
+  g_mutex_lock (&self->shared->key_lock);
+  key_cache_remove_locked (self->shared, passkey_id);
+  g_mutex_unlock (&self->shared->key_lock);
 }
 
 SesameCoseKey *
@@ -352,7 +361,7 @@ sesame_store_get_public_key (SesameStore         *self,
                              const SesamePasskey *passkey,
                              GError             **error)
 {
-  g_autoptr(GRecMutexLocker) locker = NULL;
+  SesameStoreShared *shared;
   SesameCachedKey *cached;
   SesameCoseKey *key;
   const guint8 *data;
@@ -362,20 +371,28 @@ sesame_store_get_public_key (SesameStore         *self,
   g_return_val_if_fail (SESAME_IS_STORE (self), NULL);
   g_return_val_if_fail (passkey && passkey->id && passkey->public_key, NULL);
 
-  locker = g_rec_mutex_locker_new (&self->lock);
-  link = g_hash_table_lookup (self->key_cache, passkey->id);
+  /* One cache for the store and its siblings, under its own lock: the key
+   * is parsed once whichever worker sees the passkey first. */
+  shared = self->shared;
+  g_mutex_lock (&shared->key_lock);
+  link = g_hash_table_lookup (shared->key_cache, passkey->id);
   if (link)
     {
       cached = link->data;
       if (g_bytes_equal (cached->cose, passkey->public_key))
         {
-          g_queue_unlink (&self->key_lru, link);
-          g_queue_push_head_link (&self->key_lru, link);
-          return sesame_cose_key_ref (cached->key);
+          g_queue_unlink (&shared->key_lru, link);
+          g_queue_push_head_link (&shared->key_lru, link);
+          key = sesame_cose_key_ref (cached->key);
+          g_mutex_unlock (&shared->key_lock);
+          return key;
         }
-      key_cache_remove (self, passkey->id);
+      key_cache_remove_locked (shared, passkey->id);
     }
+  g_mutex_unlock (&shared->key_lock);
 
+  /* Parsed outside the lock; two workers that miss at once both parse,
+   * and the second entry replaces the first. */
   data = g_bytes_get_data (passkey->public_key, &len);
   key = sesame_cose_key_new_from_cbor (data, len, NULL, error);
   if (!key)
@@ -385,14 +402,17 @@ sesame_store_get_public_key (SesameStore         *self,
   cached->passkey_id = g_strdup (passkey->id);
   cached->cose = g_bytes_ref (passkey->public_key);
   cached->key = sesame_cose_key_ref (key);
-  g_queue_push_head (&self->key_lru, cached);
-  g_hash_table_insert (self->key_cache, cached->passkey_id, self->key_lru.head);
-  if (self->key_lru.length > KEY_CACHE_SIZE)
+  g_mutex_lock (&shared->key_lock);
+  key_cache_remove_locked (shared, passkey->id);
+  g_queue_push_head (&shared->key_lru, cached);
+  g_hash_table_insert (shared->key_cache, cached->passkey_id, shared->key_lru.head);
+  if (shared->key_lru.length > KEY_CACHE_SIZE)
     {
-      SesameCachedKey *oldest = self->key_lru.tail->data;
+      SesameCachedKey *oldest = shared->key_lru.tail->data;
 
-      key_cache_remove (self, oldest->passkey_id);
+      key_cache_remove_locked (shared, oldest->passkey_id);
     }
+  g_mutex_unlock (&shared->key_lock);
   return key;
 }
 

@@ -15,13 +15,47 @@
 
 G_BEGIN_DECLS
 
+/* What a store and its siblings (sesame_store_open_sibling()) share: one
+ * process's connections to one file. Reference counted; the store that was
+ * opened first owns the signal. */
+typedef struct
+{
+  gatomicrefcount  ref;
+
+  /* Taken before BEGIN IMMEDIATE (and released after COMMIT or ROLLBACK)
+   * by every connection of the family, so that in-process writers queue
+   * here instead of in SQLite's sleeping busy handler. The order is always
+   * this lock, then SQLite's write lock: nobody waits for it while holding
+   * SQLite's lock, so the two cannot deadlock. Other processes meet only
+   * SQLite's lock and its busy timeout. */
+  GMutex           write_lock;
+
+  GThread         *owner;           /* opened the first store; receives "event-added" */
+  GMainContext    *context;         /* owner's thread-default context at open */
+  GWeakRef         first;           /* the store that emits "event-added" */
+
+  /* Committed events not announced yet, in commit order: they are queued
+   * while write_lock is still held. */
+  GMutex           queue_lock;
+  GQueue           queue;
+  gboolean         drain_scheduled;
+
+  /* The parsed public keys (sesame-store-passkeys.c). */
+  GMutex           key_lock;
+  GHashTable      *key_cache;       /* passkey id → its GList link in key_lru */
+  GQueue           key_lru;         /* SesameCachedKey, most recently used first */
+
+  guint            event_retention; /* events kept per tenant; 0: all (atomic) */
+  int              appends_since_trim;  /* atomic */
+} SesameStoreShared;
+
 struct _SesameStore
 {
-  GObject       parent_instance;
+  GObject            parent_instance;
 
-  char         *path;
-  GThread      *owner;           /* opened the store; receives "event-added" */
-  GMainContext *context;         /* owner's thread-default context at open */
+  char              *path;
+  SesameStoreShared *shared;
+  gboolean           sibling;       /* opened by sesame_store_open_sibling() */
 
   /* Guarded by lock: */
   GRecMutex     lock;
@@ -31,10 +65,6 @@ struct _SesameStore
   gboolean      doomed;          /* SQLite rolled back the transaction by itself */
   GArray       *marks;           /* pending_events->len when each level began */
   GPtrArray    *pending_events;  /* appended in the open transaction, not yet announced */
-  GHashTable   *key_cache;       /* passkey id → its GList link in key_lru */
-  GQueue        key_lru;         /* SesameCachedKey, most recently used first */
-  guint         event_retention; /* events kept per tenant; 0: all */
-  guint         appends_since_trim;
 
   /* The background checkpointer, when started: its own connection, and a
    * stop flag under checkpoint_lock. */
@@ -46,9 +76,10 @@ struct _SesameStore
   guint         checkpoint_interval_ms;
 };
 
-/* The parsed public keys of passkeys (sesame-store-passkeys.c). */
-void             sesame_store_key_cache_init  (SesameStore *self);
-void             sesame_store_key_cache_clear (SesameStore *self);
+/* The parsed public keys of passkeys (sesame-store-passkeys.c), in the
+ * shared part. */
+void             sesame_store_key_cache_init  (SesameStoreShared *shared);
+void             sesame_store_key_cache_clear (SesameStoreShared *shared);
 
 /* Errors: maps SQLite's extended result code to a SesameStoreError. */
 void             sesame_store_set_error_from_db (SesameStore *self,
@@ -116,10 +147,15 @@ GBytes          *sesame_store_random_bytes  (gsize    len,
                                              GError **error);
 char            *sesame_store_random_uuid   (GError **error);
 
-/* Events: take the ones the outermost transaction committed (lock held),
- * then announce them once the lock is released. */
-GPtrArray       *sesame_store_take_committed_events (SesameStore *self);
-void             sesame_store_announce      (SesameStore *self,
-                                             GPtrArray   *events);
+/* Events: once the outermost transaction committed, announce them: on the
+ * owner's thread at once, from anywhere else through its main context. */
+void             sesame_store_announce      (SesameStore *self);
+
+/* Runs @func in a transaction unless one is open already (then it is part
+ * of that one). For the writes that callers may make outside one. */
+gboolean         sesame_store_ensure_transaction (SesameStore                *self,
+                                                  SesameStoreTransactionFunc  func,
+                                                  gpointer                    user_data,
+                                                  GError                    **error);
 
 G_END_DECLS

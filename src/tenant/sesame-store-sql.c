@@ -85,16 +85,26 @@ sesame_store_prepare (SesameStore *self,
       return NULL;
     }
   stmt = g_hash_table_lookup (self->statements, sql);
-  if (stmt)
-    return stmt;
-  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
+  if (!stmt)
     {
-      sesame_store_set_error_from_db (self, error, rc, "Cannot prepare a query");
+      rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        {
+          sesame_store_set_error_from_db (self, error, rc, "Cannot prepare a query");
+          return NULL;
+        }
+      /* The SQL is always a string literal, so it can serve as its own key. */
+      g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+    }
+  /* A write outside a transaction would take SQLite's write lock without
+   * the family's write lock (see sesame_store_open_sibling()). */
+  if (self->sibling && self->depth == 0 && !sqlite3_stmt_readonly (stmt))
+    {
+      g_critical ("A sibling of %s wrote outside a transaction: %s", self->path, sql);
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "A write to %s outside a transaction was refused", self->path);
       return NULL;
     }
-  /* The SQL is always a string literal, so it can serve as its own key. */
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
   return stmt;
 }
 

@@ -12,6 +12,8 @@
 /* Long enough for another connection's write transaction to finish (they
  * are all short), short enough that a stuck writer surfaces as an error. */
 #define BUSY_TIMEOUT_MS 5000
+/* When siblings start the background checkpoints themselves. */
+#define SIBLING_CHECKPOINT_INTERVAL_MS 1000
 
 G_DEFINE_QUARK (sesame-store-error-quark, sesame_store_error)
 
@@ -221,8 +223,15 @@ txn_begin (SesameStore *self,
     }
   if (self->depth == 0)
     {
+      /* The process's writers queue on write_lock first (see
+       * sesame-store-private.h); SQLite's busy timeout is left for writers
+       * in other processes. */
+      g_mutex_lock (&self->shared->write_lock);
       if (!exec_sql (self, "BEGIN IMMEDIATE", "Cannot start a transaction", error))
-        return FALSE;
+        {
+          g_mutex_unlock (&self->shared->write_lock);
+          return FALSE;
+        }
       self->doomed = FALSE;
     }
   else
@@ -252,16 +261,36 @@ txn_rollback (SesameStore *self)
   /* After a full disk or an I/O error SQLite may already have rolled the
    * whole transaction back; the levels above must then not commit. */
   if (sqlite3_get_autocommit (self->db))
+    self->doomed = self->depth > 0;
+  else
     {
-      self->doomed = self->depth > 0;
-      return;
+      if (self->depth == 0)
+        sql = g_strdup ("ROLLBACK");
+      else
+        sql = g_strdup_printf ("ROLLBACK TO level%u; RELEASE level%u", self->depth, self->depth);
+      if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        g_debug ("Rolling back in %s failed: %s", self->path, sqlite3_errmsg (self->db));
     }
   if (self->depth == 0)
-    sql = g_strdup ("ROLLBACK");
-  else
-    sql = g_strdup_printf ("ROLLBACK TO level%u; RELEASE level%u", self->depth, self->depth);
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    g_debug ("Rolling back in %s failed: %s", self->path, sqlite3_errmsg (self->db));
+    g_mutex_unlock (&self->shared->write_lock);
+}
+
+/* At the outermost commit, with write_lock still held: the events join the
+ * shared queue in the order their transactions committed. */
+static void
+queue_committed_events (SesameStore *self)
+{
+  SesameStoreShared *shared = self->shared;
+
+  if (self->pending_events->len == 0)
+    return;
+  g_mutex_lock (&shared->queue_lock);
+  for (guint i = 0; i < self->pending_events->len; i++)
+    g_queue_push_tail (&shared->queue, g_ptr_array_index (self->pending_events, i));
+  g_mutex_unlock (&shared->queue_lock);
+  g_ptr_array_set_free_func (self->pending_events, NULL);
+  g_ptr_array_set_size (self->pending_events, 0);
+  g_ptr_array_set_free_func (self->pending_events, (GDestroyNotify) sesame_event_free);
 }
 
 static gboolean
@@ -290,88 +319,120 @@ txn_commit (SesameStore *self,
     }
   self->depth--;
   g_array_set_size (self->marks, self->depth);
+  if (self->depth == 0)
+    {
+      queue_committed_events (self);
+      g_mutex_unlock (&self->shared->write_lock);
+    }
   return TRUE;
 }
 
 /* Event announcements */
 
-typedef struct
+static SesameStoreShared *
+shared_new (SesameStore *first)
 {
-  GWeakRef   store;
-  GPtrArray *events;
-} Announcement;
+  SesameStoreShared *shared = g_new0 (SesameStoreShared, 1);
 
-static void
-announcement_free (gpointer data)
+  g_atomic_ref_count_init (&shared->ref);
+  g_mutex_init (&shared->write_lock);
+  g_mutex_init (&shared->queue_lock);
+  g_mutex_init (&shared->key_lock);
+  g_queue_init (&shared->queue);
+  shared->owner = g_thread_self ();
+  shared->context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&shared->first, first);
+  sesame_store_key_cache_init (shared);
+  shared->event_retention = SESAME_STORE_DEFAULT_EVENT_RETENTION;
+  return shared;
+}
+
+static SesameStoreShared *
+shared_ref (SesameStoreShared *shared)
 {
-  Announcement *announcement = data;
-
-  g_weak_ref_clear (&announcement->store);
-  g_ptr_array_unref (announcement->events);
-  g_free (announcement);
+  g_atomic_ref_count_inc (&shared->ref);
+  return shared;
 }
 
 static void
-emit_events (SesameStore *self,
-             GPtrArray   *events)
+shared_unref (gpointer data)
 {
-  for (guint i = 0; i < events->len; i++)
-    g_signal_emit (self, signals[EVENT_ADDED], 0, g_ptr_array_index (events, i));
+  SesameStoreShared *shared = data;
+
+  if (!g_atomic_ref_count_dec (&shared->ref))
+    return;
+  g_queue_clear_full (&shared->queue, (GDestroyNotify) sesame_event_free);
+  sesame_store_key_cache_clear (shared);
+  g_clear_pointer (&shared->key_cache, g_hash_table_unref);
+  g_weak_ref_clear (&shared->first);
+  g_main_context_unref (shared->context);
+  g_mutex_clear (&shared->write_lock);
+  g_mutex_clear (&shared->queue_lock);
+  g_mutex_clear (&shared->key_lock);
+  g_free (shared);
+}
+
+/* On the owner's thread: emits the queued events, oldest first. A handler
+ * may write (and so queue more); those follow in order. */
+static void
+drain_events (SesameStoreShared *shared)
+{
+  g_autoptr(SesameStore) first = g_weak_ref_get (&shared->first);
+
+  for (;;)
+    {
+      SesameEvent *event;
+
+      g_mutex_lock (&shared->queue_lock);
+      event = g_queue_pop_head (&shared->queue);
+      g_mutex_unlock (&shared->queue_lock);
+      if (!event)
+        break;
+      if (first)
+        g_signal_emit (first, signals[EVENT_ADDED], 0, event);
+      sesame_event_free (event);
+    }
 }
 
 static gboolean
-announce_idle_cb (gpointer data)
+drain_idle_cb (gpointer data)
 {
-  Announcement *announcement = data;
-  g_autoptr(SesameStore) self = g_weak_ref_get (&announcement->store);
+  SesameStoreShared *shared = data;
 
-  if (self)
-    emit_events (self, announcement->events);
+  g_mutex_lock (&shared->queue_lock);
+  shared->drain_scheduled = FALSE;
+  g_mutex_unlock (&shared->queue_lock);
+  drain_events (shared);
   return G_SOURCE_REMOVE;
 }
 
-/* Takes the events committed by the outermost transaction; call with the
- * lock held, then announce() them once it is released. */
-GPtrArray *
-sesame_store_take_committed_events (SesameStore *self)
-{
-  GPtrArray *events;
-
-  if (self->depth > 0 || self->pending_events->len == 0)
-    return NULL;
-  events = self->pending_events;
-  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
-  return events;
-}
-
 /* A UI connects on its own thread; a worker's events travel there through
- * the main context rather than running UI code on the worker. The source
- * holds only a weak reference, so a queued announcement never keeps a
- * closed store alive. */
+ * the main context rather than running UI code on the worker. One idle
+ * source at a time drains the whole queue, so the order is the commit
+ * order whichever thread committed. */
 void
-sesame_store_announce (SesameStore *self,
-                       GPtrArray   *events)
+sesame_store_announce (SesameStore *self)
 {
-  Announcement *announcement;
+  SesameStoreShared *shared = self->shared;
   GSource *source;
 
-  if (!events)
-    return;
-  if (g_thread_self () == self->owner)
+  if (g_thread_self () == shared->owner)
     {
-      emit_events (self, events);
-      g_ptr_array_unref (events);
+      drain_events (shared);
       return;
     }
-  announcement = g_new0 (Announcement, 1);
-  g_weak_ref_init (&announcement->store, self);
-  announcement->events = events;
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, announce_idle_cb, announcement, announcement_free);
-  g_source_set_static_name (source, "[sesame] event-added");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  g_mutex_lock (&shared->queue_lock);
+  if (shared->queue.length > 0 && !shared->drain_scheduled)
+    {
+      shared->drain_scheduled = TRUE;
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, drain_idle_cb, shared_ref (shared), shared_unref);
+      g_source_set_static_name (source, "[sesame] event-added");
+      g_source_attach (source, shared->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&shared->queue_lock);
 }
 
 gboolean
@@ -380,13 +441,13 @@ sesame_store_run_in_transaction (SesameStore                *self,
                                  gpointer                    user_data,
                                  GError                    **error)
 {
-  GPtrArray *committed = NULL;
-  gboolean ok;
+  gboolean ok, outermost;
 
   g_return_val_if_fail (SESAME_IS_STORE (self), FALSE);
   g_return_val_if_fail (func, FALSE);
 
   g_rec_mutex_lock (&self->lock);
+  outermost = self->depth == 0;
   ok = txn_begin (self, error);
   if (ok)
     {
@@ -395,12 +456,26 @@ sesame_store_run_in_transaction (SesameStore                *self,
         ok = txn_commit (self, error);
       else
         txn_rollback (self);
-      committed = sesame_store_take_committed_events (self);
     }
   g_rec_mutex_unlock (&self->lock);
 
-  sesame_store_announce (self, committed);
+  if (outermost)
+    sesame_store_announce (self);
   return ok;
+}
+
+gboolean
+sesame_store_ensure_transaction (SesameStore                *self,
+                                 SesameStoreTransactionFunc  func,
+                                 gpointer                    user_data,
+                                 GError                    **error)
+{
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+
+  if (self->depth > 0)
+    return func (self, user_data, error);
+  g_clear_pointer (&locker, g_rec_mutex_locker_free);
+  return sesame_store_run_in_transaction (self, func, user_data, error);
 }
 
 /* Opening and migrating */
@@ -546,6 +621,29 @@ migrate (SesameStore *self,
   return TRUE;
 }
 
+/* NOMUTEX: our own lock already serializes every use of the connection.
+ * The busy timeout is for writers in other processes on the same file
+ * (the app and sesame-server share one by default). */
+static gboolean
+open_connection (SesameStore *self,
+                 GError     **error)
+{
+  int rc = sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                            NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
+                   "Cannot open the database %s: %s", self->path,
+                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      g_clear_pointer (&self->db, sqlite3_close);
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  return TRUE;
+}
+
 int
 sesame_store_schema_version (void)
 {
@@ -558,7 +656,7 @@ sesame_store_open (const char *path,
 {
   g_autoptr(SesameStore) self = NULL;
   g_autofree char *dir = NULL;
-  int version, fd, rc;
+  int version, fd;
 
   g_return_val_if_fail (path && *path, NULL);
   g_return_val_if_fail (!error || !*error, NULL);
@@ -588,28 +686,56 @@ sesame_store_open (const char *path,
 
   self = g_object_new (SESAME_TYPE_STORE, NULL);
   self->path = g_strdup (path);
-  self->owner = g_thread_self ();
-  self->context = g_main_context_ref_thread_default ();
-
-  /* NOMUTEX: our own lock already serializes every use of the connection. */
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO,
-                   "Cannot open the database %s: %s", path,
-                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  self->shared = shared_new (self);
 
   /* Refuse a newer file before anything (even the journal mode) touches it. */
-  if (!read_user_version (self, &version, error) ||
+  if (!open_connection (self, error) ||
+      !read_user_version (self, &version, error) ||
       !check_version (self, version, error) ||
       !configure (self, error) ||
       !migrate (self, version, error))
     return NULL;
 
+  return g_steal_pointer (&self);
+}
+
+SesameStore *
+sesame_store_open_sibling (SesameStore  *store,
+                           GError      **error)
+{
+  g_autoptr(SesameStore) self = NULL;
+  int version;
+
+  g_return_val_if_fail (SESAME_IS_STORE (store), NULL);
+  g_return_val_if_fail (!error || !*error, NULL);
+
+  /* The siblings never checkpoint after a commit; one thread does it for
+   * all of them. */
+  g_rec_mutex_lock (&store->lock);
+  if (!store->checkpointer &&
+      !sesame_store_checkpoint_in_background (store, SIBLING_CHECKPOINT_INTERVAL_MS, error))
+    {
+      g_rec_mutex_unlock (&store->lock);
+      return NULL;
+    }
+  g_rec_mutex_unlock (&store->lock);
+
+  self = g_object_new (SESAME_TYPE_STORE, NULL);
+  self->path = g_strdup (store->path);
+  self->shared = shared_ref (store->shared);
+  self->sibling = TRUE;
+  if (!open_connection (self, error) || !read_user_version (self, &version, error))
+    return NULL;
+  if (version != sesame_store_schema_version ())
+    {
+      g_set_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_SCHEMA_TOO_NEW,
+                   "%s has schema version %d now, not %d as when it was opened; another "
+                   "Sesame changed it", self->path, version, sesame_store_schema_version ());
+      return NULL;
+    }
+  if (!configure (self, error) ||
+      !exec_sql (self, "PRAGMA wal_autocheckpoint = 0", "Cannot configure the connection", error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -622,6 +748,41 @@ sesame_store_get_path (SesameStore *self)
 }
 
 /* Background checkpoints */
+
+/* The WAL's length (in pages, 16 MiB of them) from which the second step
+ * below runs. A WAL that a light load leaves is copied in full by the
+ * first step and started over by the next writer, with nobody waiting. */
+#define CHECKPOINT_RESTART_FRAMES  4096
+
+/* A passive checkpoint copies what it can without blocking anyone; but
+ * under a steady load writers keep appending while it copies, so the WAL
+ * is never found wholly copied, is never started over from its beginning,
+ * and grows without end (hundreds of megabytes a minute). So once the WAL
+ * is long, a second passive step runs under the process's write lock:
+ * with no writer of ours appending, it copies the little that came
+ * meanwhile, and the next writer can start the WAL over (as soon as no
+ * reader still reads older frames; otherwise a later round does). Writers
+ * wait for that step, its fsyncs included (about 10 ms once a second at
+ * full load on the project's machine), which is why it is kept for a WAL
+ * that a steady load made long; the first step does the bulk of the
+ * copying and its fsyncs off the write lock. Neither step waits for a
+ * reader. SQLITE_BUSY only means another checkpoint (or another process's
+ * writer) was in the way; the next round tries again. */
+static int
+checkpoint_once (SesameStore *self)
+{
+  int rc, log_frames = 0;
+
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  &log_frames, NULL);
+  if (rc != SQLITE_OK || log_frames < CHECKPOINT_RESTART_FRAMES)
+    return rc;
+  g_mutex_lock (&self->shared->write_lock);
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL);
+  g_mutex_unlock (&self->shared->write_lock);
+  return rc;
+}
 
 static gpointer
 checkpoint_thread (gpointer user_data)
@@ -640,9 +801,7 @@ checkpoint_thread (gpointer user_data)
       if (self->checkpoint_stop)
         break;
       g_mutex_unlock (&self->checkpoint_lock);
-      /* SQLITE_BUSY only means another checkpoint ran meanwhile. */
-      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                      NULL, NULL);
+      rc = checkpoint_once (self);
       /* A full disk only postpones checkpoints: the WAL keeps what they
        * would have copied, and the next one catches up once there is room. */
       if ((rc & 0xff) == SQLITE_FULL ||
@@ -734,7 +893,6 @@ sesame_store_dispose (GObject *object)
   g_rec_mutex_lock (&self->lock);
   /* Every statement must be finalized before the connection can close. */
   g_clear_pointer (&self->statements, g_hash_table_unref);
-  sesame_store_key_cache_clear (self);
   if (self->db)
     {
       if (sqlite3_close (self->db) != SQLITE_OK)
@@ -752,10 +910,9 @@ sesame_store_finalize (GObject *object)
   SesameStore *self = (SesameStore *) object;
 
   g_free (self->path);
-  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->shared, shared_unref);
   g_array_unref (self->marks);
   g_ptr_array_unref (self->pending_events);
-  g_clear_pointer (&self->key_cache, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
   g_mutex_clear (&self->checkpoint_lock);
   g_cond_clear (&self->checkpoint_cond);
@@ -822,8 +979,6 @@ sesame_store_init (SesameStore *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
   self->marks = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sesame_event_free);
-  sesame_store_key_cache_init (self);
-  self->event_retention = SESAME_STORE_DEFAULT_EVENT_RETENTION;
   g_mutex_init (&self->checkpoint_lock);
   g_cond_init (&self->checkpoint_cond);
 }

@@ -19,12 +19,15 @@ G_BEGIN_DECLS
  * Threads: one SesameStore may be shared by any number of threads. Each call
  * holds the store's lock for its whole duration, so calls never interleave on
  * the connection; sesame_store_run_in_transaction() holds it until its
- * callback returns, so other threads wait for the whole transaction. Several
- * SesameStores (or processes) on the same file are safe too: SQLite's WAL
- * and busy timeout serialize their writers. Records are plain structs owned
- * by the caller. "event-added" is always emitted on the thread that opened
- * the store (see below), never while the lock is held, so a handler may call
- * the store.
+ * callback returns, so other threads wait for the whole transaction. For
+ * threads that should not wait for each other, sesame_store_open_sibling()
+ * gives each its own connection to the same file: siblings read side by
+ * side (WAL), and their write transactions queue on a lock the family
+ * shares before they take SQLite's write lock. Other processes on the same
+ * file are safe too: SQLite's WAL and busy timeout serialize their writers.
+ * Records are plain structs owned by the caller. "event-added" is always
+ * emitted by the first store of a family on the thread that opened it (see
+ * below), never while a lock is held, so a handler may call the store.
  *
  * Secrets: a tenant's secret key is stored only as its SHA-256 hash and never
  * appears in an error message; callers must keep secrets (keys, tokens,
@@ -180,6 +183,20 @@ int              sesame_store_schema_version (void);
 SesameStore     *sesame_store_open           (const char *path,
                                               GError    **error);
 const char      *sesame_store_get_path       (SesameStore *self);
+
+/* Another connection to @store's file, for one worker thread: it shares
+ * @store's write lock, its cache of parsed keys and its event retention,
+ * and the events it commits are announced as @store's "event-added", in
+ * commit order with those of @store and its other siblings. Every write
+ * on a sibling must happen inside sesame_store_run_in_transaction() (a
+ * transaction that takes the write lock before its first read, so that it
+ * never has to upgrade a read snapshot that another connection made stale);
+ * the store's own writers that callers may use outside one (appending an
+ * event, purging challenges, trimming events) open one themselves. A
+ * sibling leaves WAL checkpoints to @store's background checkpointer
+ * (started here if it is not running yet). */
+SesameStore     *sesame_store_open_sibling   (SesameStore *store,
+                                              GError     **error);
 
 /* Runs @func inside one transaction: everything it does through the store
  * is committed if it returns TRUE and rolled back if it returns FALSE (with
@@ -355,6 +372,13 @@ SesameChallenge *sesame_store_consume_challenge (SesameStore *self,
                                                  const char  *tenant_id,
                                                  const char  *challenge_id,
                                                  GError     **error);
+/* The challenge as consume would return it, without consuming it: fails
+ * the same way for one that is unknown, used or expired. For checks that
+ * can run before the request's transaction. */
+SesameChallenge *sesame_store_get_challenge     (SesameStore *self,
+                                                 const char  *tenant_id,
+                                                 const char  *challenge_id,
+                                                 GError     **error);
 gboolean         sesame_store_purge_challenges  (SesameStore *self,
                                                  guint       *n_purged,
                                                  GError     **error);
@@ -393,8 +417,9 @@ gboolean         sesame_store_trim_events    (SesameStore *self,
  * Emitted after an appended event is committed, on the thread that opened
  * the store: synchronously when that thread appended it, otherwise from an
  * idle source in the main context that was thread-default when the store was
- * opened (so a worker's events reach the UI thread). The event belongs to the
- * emission; copy it to keep it.
+ * opened (so a worker's events reach the UI thread). The events of the
+ * store's siblings are emitted here too. Events come in the order they were
+ * committed. The event belongs to the emission; copy it to keep it.
  */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesameTenant, sesame_tenant_free)

@@ -42,6 +42,7 @@ static char *opt_user_verification;
 static int opt_idle_timeout = -1;      /* -1: not given */
 static int opt_request_timeout = -1;
 static gint64 opt_event_retention = -1;
+static int opt_workers = -1;           /* -1: one per processor */
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -72,6 +73,9 @@ static const GOptionEntry entries[] = {
     "Seconds a request has to arrive in full (default 30; 0: no limit)", "SECONDS" },
   { "event-retention", 0, 0, G_OPTION_ARG_INT64, &opt_event_retention,
     "Events kept per tenant, the newest ones (default 100000; 0: keep all)", "N" },
+  { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers,
+    "Worker threads for the API's requests (default: one per processor; 0: none, "
+    "every request on the main thread)", "N" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
   { NULL }
@@ -143,6 +147,8 @@ run (GMainLoop *loop,
     return usage_error (context, "--request-timeout takes 0 to 86400 seconds");
   if (opt_event_retention < -1 || opt_event_retention > G_MAXUINT32)
     return usage_error (context, "--event-retention takes a number of events (0: keep all)");
+  if (opt_workers < -1 || opt_workers > SESAME_SERVER_MAX_WORKERS)
+    return usage_error (context, "--workers takes 0 to 256 threads");
   if (opt_bind && !g_hostname_is_ip_address (opt_bind))
     return usage_error (context, "--bind takes an IP address, e.g. 127.0.0.1 or 0.0.0.0");
 
@@ -171,7 +177,8 @@ run (GMainLoop *loop,
       return EXIT_FAILED;
     }
 
-  server = sesame_server_new (store, &error);
+  server = opt_workers >= 0 ? sesame_server_new_full (store, (guint) opt_workers, &error)
+                            : sesame_server_new (store, &error);
   if (!server)
     {
       g_printerr ("sesame-server: %s\n", error->message);

@@ -1531,6 +1531,107 @@ test_background_checkpoints (Fixture       *f,
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM tenants"), ==, 2);
 }
 
+/* Siblings: the connections of worker threads. */
+
+typedef struct
+{
+  SesameStore *sibling;
+  guint        n_events;
+} SiblingWork;
+
+static gboolean
+append_two_in_transaction (SesameStore *store,
+                           gpointer     user_data,
+                           GError     **error)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      SesameEvent event = { 0 };
+
+      event.tenant_id = (char *) "t1";
+      event.kind = (char *) "track";
+      if (!sesame_store_append_event (store, &event, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+sibling_thread (gpointer data)
+{
+  SiblingWork *work = data;
+
+  for (guint i = 0; i < work->n_events / 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (sesame_store_run_in_transaction (work->sibling, append_two_in_transaction,
+                                                      NULL, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+collect_event_id_cb (SesameStore *store,
+                     SesameEvent *event,
+                     GArray      *ids)
+{
+  g_array_append_val (ids, event->id);
+}
+
+/* Two siblings write from two threads: every event comes once, from the
+ * first store, on this thread, in id (commit) order; a sibling refuses a
+ * write outside a transaction and changes nothing. */
+static void
+test_siblings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(SesameStore) first = NULL;
+  g_autoptr(SesameStore) second = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SesameAction) action = g_new0 (SesameAction, 1);
+  SiblingWork work[2];
+  GThread *threads[2];
+  gint64 deadline;
+  gulong handler;
+
+  first = sesame_store_open_sibling (f->store, &error);
+  g_assert_no_error (error);
+  second = sesame_store_open_sibling (f->store, &error);
+  g_assert_no_error (error);
+
+  action->tenant_id = g_strdup ("t1");
+  action->user_id = g_strdup ("alice");
+  action->action_code = g_strdup ("signIn");
+  action->state = g_strdup ("CHALLENGE_REQUIRED");
+  g_test_expect_message ("Sesame", G_LOG_LEVEL_CRITICAL, "*wrote outside a transaction*");
+  g_assert_false (sesame_store_create_action (first, action, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, SESAME_STORE_ERROR, SESAME_STORE_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM actions"), ==, 0);
+
+  handler = g_signal_connect (f->store, "event-added", G_CALLBACK (collect_event_id_cb), ids);
+  work[0] = (SiblingWork) { first, 40 };
+  work[1] = (SiblingWork) { second, 40 };
+  for (int i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("sibling", sibling_thread, &work[i]);
+  for (int i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (ids->len < 80 && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_signal_handler_disconnect (f->store, handler);
+
+  g_assert_cmpuint (ids->len, ==, 80);
+  for (guint i = 1; i < ids->len; i++)
+    g_assert_cmpint (g_array_index (ids, gint64, i - 1), <, g_array_index (ids, gint64, i));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM events WHERE kind = 'track'"), ==, 80);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1565,6 +1666,7 @@ main (int argc, char **argv)
   ADD ("event/append-list-signal", fixture_set_up, test_event_append_list_signal);
   ADD ("event/signal-from-thread", fixture_set_up, test_event_signal_from_thread);
   ADD ("transaction/rollback", fixture_set_up, test_transaction_rollback);
+  ADD ("sibling/threads", fixture_set_up, test_siblings);
 
 #undef ADD
 
