@@ -115,7 +115,12 @@ sesame_request_read_object (SesameRequest *req,
       return NULL;
     }
   if (len == 0)
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      /* json_node_init_object() takes a reference of its own. */
+      g_autoptr(JsonObject) empty = json_object_new ();
+
+      return json_node_init_object (json_node_alloc (), empty);
+    }
 
   if (!g_utf8_validate_len (data, len, NULL))
     {
