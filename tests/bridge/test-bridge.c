@@ -1048,6 +1048,7 @@ test_one_at_a_time (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autoptr(JsonNode) second = NULL;
+  g_autoptr(JsonNode) cancelled = NULL;
   g_autoptr(JsonNode) replaced = NULL;
   g_autoptr(JsonNode) modal = NULL;
 
@@ -1062,7 +1063,8 @@ test_one_at_a_time (Fixture       *fixture,
   g_assert_cmpint (sesame_credential_request_get_outcome (last_request (fixture)), ==,
                    SESAME_CREDENTIAL_REQUEST_PENDING);
   sesame_credential_request_cancel (last_request (fixture));
-  assert_rejected (wait_for_js (fixture, "window.result"), "NotAllowedError");
+  cancelled = wait_for_js (fixture, "window.result");
+  assert_rejected (cancelled, "NotAllowedError");
 
   /* A modal request replaces a waiting conditional one. */
   json_node_unref (run_js (fixture,
