@@ -187,7 +187,8 @@ test_not_a_credential (void)
   g_autoptr(GError) refusal = g_error_new_literal (SESAME_WEBAUTHN_ERROR,
                                                    SESAME_WEBAUTHN_ERROR_BAD_CREDENTIAL,
                                                    "not JSON");
-  g_autoptr(JsonNode) array = json_node_init_array (json_node_alloc (), json_array_new ());
+  g_autoptr(JsonArray) empty = json_array_new ();
+  g_autoptr(JsonNode) array = json_node_init_array (json_node_alloc (), empty);
   g_autoptr(JsonNode) none = sesame_ceremony_describe (SESAME_CEREMONY_AUTHENTICATION, NULL, NULL,
                                                        NULL, refusal);
   g_autoptr(JsonNode) other = sesame_ceremony_describe (SESAME_CEREMONY_AUTHENTICATION, array,

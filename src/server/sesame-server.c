@@ -1080,18 +1080,6 @@ sesame_server_get_soup_server (SesameServer *self)
   return self->soup;
 }
 
-static guint
-listening_port (SoupServer *soup)
-{
-  GSList *uris = soup_server_get_uris (soup);
-  guint port = 0;
-
-  if (uris)
-    port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return port;
-}
-
 void
 sesame_server_set_timeouts (SesameServer *self,
                             guint         idle_timeout,
@@ -1103,15 +1091,31 @@ sesame_server_set_timeouts (SesameServer *self,
   self->request_timeout = request_timeout;
 }
 
-/* soup_server_listen() would ask for a backlog of 10. */
+/* soup_server_listen() would ask for a backlog of 10. Sets *@port, if
+ * given, to the port the socket is bound to: asked of the socket itself,
+ * since soup_server_get_uris() in libsoup 3.2 leaks the address it reads. */
 static gboolean
 listen_socket (SesameServer   *self,
                GSocketAddress *address,
+               guint          *port,
                GError        **error)
 {
   g_autoptr(GSocket) socket = sesame_http_listen_socket_new (address, error);
+  g_autoptr(GSocketAddress) local = NULL;
 
-  return socket && soup_server_listen_socket (self->soup, socket, 0, error);
+  if (!socket)
+    return FALSE;
+  if (port)
+    {
+      local = g_socket_get_local_address (socket, error);
+      if (!local)
+        return FALSE;
+    }
+  if (!soup_server_listen_socket (self->soup, socket, 0, error))
+    return FALSE;
+  if (port)
+    *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return TRUE;
 }
 
 static GInetAddress *
@@ -1146,11 +1150,12 @@ listen_on (SesameServer  *self,
            GError       **error)
 {
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (inet, port);
+  guint bound_port;
 
-  if (!listen_socket (self, socket_address, error))
+  if (!listen_socket (self, socket_address, &bound_port, error))
     return FALSE;
   self->loopback_only = g_inet_address_get_is_loopback (inet);
-  self->port = listening_port (self->soup);
+  self->port = bound_port;
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
 
@@ -1162,7 +1167,7 @@ listen_on (SesameServer  *self,
       g_autoptr(GSocketAddress) address6 = g_inet_socket_address_new (inet6, self->port);
       g_autoptr(GError) local_error = NULL;
 
-      if (!listen_socket (self, address6, &local_error))
+      if (!listen_socket (self, address6, NULL, &local_error))
         g_debug ("Not listening on [::1]:%u as well: %s", self->port, local_error->message);
     }
 

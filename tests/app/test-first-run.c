@@ -108,7 +108,7 @@ test_shortcuts (void)
 {
   SesameWindow *window = app_test_get_window ();
   GtkShortcutsWindow *overlay;
-  const char * const *accels;
+  g_auto(GStrv) accels = NULL;
 
   /* GtkApplication loads gtk/help-overlay.ui from the resource base path
    * and gives the window its action. */
@@ -116,9 +116,8 @@ test_shortcuts (void)
   g_assert_nonnull (overlay);
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
 
-  accels = (const char * const *)
-    gtk_application_get_accels_for_action (GTK_APPLICATION (app_test_get_application ()),
-                                           "win.show-help-overlay");
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app_test_get_application ()),
+                                                  "win.show-help-overlay");
   g_assert_nonnull (accels);
   g_assert_nonnull (accels[0]);
 

@@ -270,7 +270,8 @@ main (int    argc,
   g_autofree char *sdk_path = g_build_filename (g_getenv ("SESAME_SOURCE_ROOT"), "node_modules",
                                                 "@authsignal", "browser", "dist", "index.js",
                                                 NULL);
-  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GSList) listeners = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
   g_autofree char *origin_arg = NULL;
   const char *extra[5] = { NULL };
   int status;
@@ -284,9 +285,13 @@ main (int    argc,
   soup_server_add_handler (site, "/api", backend_cb, NULL, NULL);
   g_assert_true (soup_server_listen_local (site, 0, 0, &error));
   g_assert_no_error (error);
-  uris = soup_server_get_uris (site);
-  site_origin = g_strdup_printf ("http://localhost:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  /* The port from the socket itself: soup_server_get_uris() in libsoup
+   * 3.2 leaks the address it reads. */
+  listeners = soup_server_get_listeners (site);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_assert_no_error (error);
+  site_origin = g_strdup_printf ("http://localhost:%u",
+                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
   session = soup_session_new ();
   secret_key = sesame_server_generate_secret_key (&error);
   g_assert_no_error (error);
