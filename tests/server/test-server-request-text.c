@@ -100,7 +100,8 @@ test_quoted_text_is_utf8 (Fixture       *f,
 
   /* A long unknown path is quoted cut short. */
   {
-    g_autofree char *long_path = g_strconcat ("/v1/", g_strnfill (4000, 'x'), NULL);
+    g_autofree char *xs = g_strnfill (4000, 'x');
+    g_autofree char *long_path = g_strconcat ("/v1/", xs, NULL);
     const char *description;
 
     path = sesame_test_request (f->server, "GET", long_path, f->tenant_auth, NULL);
