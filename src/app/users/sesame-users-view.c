@@ -25,6 +25,8 @@ struct _SesameUsersView
   gulong event_handler;
   gulong credentials_handler;
   guint refresh_id;
+  gboolean stale;           /* changed while off screen: read again when shown */
+  gint64 last_refresh;      /* monotonic µs */
 };
 
 G_DEFINE_FINAL_TYPE (SesameUsersView, sesame_users_view, ADW_TYPE_BIN)
@@ -406,6 +408,8 @@ sesame_users_view_refresh (SesameUsersView *self)
   g_return_if_fail (SESAME_IS_USERS_VIEW (self));
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  self->stale = FALSE;
+  self->last_refresh = g_get_monotonic_time ();
   if (self->authenticator)
     {
       credentials = sesame_soft_authenticator_list_credentials (self->authenticator, NULL, &error);
@@ -431,12 +435,37 @@ refresh_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Many events come in a burst (a sign-up is four): read once after them. */
+/* Many events come in a burst (a sign-up is four): read once after them,
+ * and at most twice a second under a steady load, since a refresh builds
+ * every row again on the main loop. Off screen, nothing is built until the
+ * view is shown. */
+#define REFRESH_DELAY_MS     100
+#define REFRESH_INTERVAL_MS  500
+
 static void
 schedule_refresh (SesameUsersView *self)
 {
-  if (!self->refresh_id)
-    self->refresh_id = g_timeout_add (100, refresh_cb, self);
+  gint64 since_ms;
+  guint delay;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  if (self->refresh_id)
+    return;
+  since_ms = (g_get_monotonic_time () - self->last_refresh) / 1000;
+  delay = since_ms >= REFRESH_INTERVAL_MS ? REFRESH_DELAY_MS
+                                          : MAX (REFRESH_DELAY_MS, REFRESH_INTERVAL_MS - since_ms);
+  self->refresh_id = g_timeout_add (delay, refresh_cb, self);
+}
+
+static void
+map_cb (SesameUsersView *self)
+{
+  if (self->stale)
+    sesame_users_view_refresh (self);
 }
 
 static void
@@ -573,4 +602,5 @@ sesame_users_view_init (SesameUsersView *self)
                   make_page (&self->device_group, _("Passkeys on This Device"),
                              _("Held by Sesame’s built-in authenticator, in its own file.")));
   adw_bin_set_child (ADW_BIN (self), box);
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
 }
